@@ -1,0 +1,127 @@
+# pcipass - GNU make. `make help` lists the targets.
+#
+# Out-of-tree objects go to $(BUILD) (default build/). The sanitizer build is the same
+# tree compiled into build/asan with SAN=1; the fuzzers need clang and go to build/fuzz.
+
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR    ?=
+BUILD      ?= build
+CC         ?= cc
+CFLAGS     ?= -O2 -g
+LDFLAGS    ?=
+SAN        ?=
+FUZZ_SECONDS ?= 5
+
+# Always on, whatever CFLAGS the caller gives: the warnings are part of the code review.
+WARN := -std=c17 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wconversion -Wsign-conversion \
+	-Wstrict-prototypes -Wmissing-prototypes -Wvla -Wundef -Wcast-qual -Wwrite-strings \
+	-Wnull-dereference -Wimplicit-fallthrough
+DEFS := -D_GNU_SOURCE -Icommon -Iprobe
+ifeq ($(SAN),1)
+HARDEN   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -fPIE
+LDHARDEN := -fsanitize=address,undefined -pie
+else
+HARDEN   := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection -fPIE
+LDHARDEN := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+endif
+
+ALL_CFLAGS  = $(WARN) $(DEFS) $(HARDEN) $(CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDHARDEN) $(LDFLAGS)
+LIBS_INI  := -linih
+LIBS_PCI  := -lpci
+LIBS_TEST := -lcmocka
+
+COMMON_SRC := $(wildcard common/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+PROBE_SRC  := probe/probe.c
+PROBE_LIB  := probe/scan.c probe/report.c probe/update.c
+MODEL_SRC  := probe/model_cmd.c
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+PROGS := $(BUILD)/pcipass-probe $(BUILD)/pcipass-model
+TOOLS := $(BUILD)/fakehost
+
+.PHONY: all check unit blackbox asan fuzz fuzz-smoke bench demo install uninstall clean help deps
+all: $(PROGS) $(TOOLS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libcommon.a: $(COMMON_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/libprobe.a: $(PROBE_LIB:%.c=$(BUILD)/%.o)
+	$(AR) rcs $@ $^
+
+$(BUILD)/pcipass-probe: $(PROBE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libprobe.a $(BUILD)/libcommon.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PCI) $(LIBS_INI)
+
+$(BUILD)/pcipass-model: $(MODEL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libprobe.a $(BUILD)/libcommon.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PCI) $(LIBS_INI)
+
+$(BUILD)/fakehost: $(BUILD)/tests/fakehost.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+# Unit tests link the code under test straight from its objects (no mocks of our own code).
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libprobe.a $(BUILD)/libcommon.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_PCI) $(LIBS_INI)
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+blackbox: all
+	@BUILD=$(BUILD) tests/blackbox.sh
+
+# The whole suite, then again under ASan+UBSan, then each fuzzer briefly.
+check: all
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory blackbox
+	$(MAKE) --no-print-directory asan
+	$(MAKE) --no-print-directory fuzz-smoke
+
+asan:
+	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 CFLAGS="-O1 -g" unit blackbox
+
+FUZZERS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -Icommon -g -O1 -fsanitize=fuzzer,address,undefined
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRC) common/*.h
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(LIBS_INI)
+
+fuzz-smoke: $(FUZZERS)
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+fuzz: $(FUZZERS)
+	@tests/fuzz/run.sh $${FUZZ_SECONDS:-300} $(FUZZERS)
+
+bench: all
+	@BUILD=$(BUILD) tests/bench/bench.sh
+
+demo: all
+	@BUILD=$(BUILD) contrib/demo.sh
+
+deps:
+	contrib/install-deps.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/pcipass/models.d
+	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
+	test -e $(DESTDIR)$(SYSCONFDIR)/pcipass/pcipass.conf || \
+		install -m 0644 conf/pcipass.conf $(DESTDIR)$(SYSCONFDIR)/pcipass/pcipass.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/pcipass-probe $(DESTDIR)$(SBINDIR)/pcipass-model
+
+clean:
+	rm -rf build
+
+help:
+	@echo "targets: all check unit blackbox asan fuzz fuzz-smoke bench demo install uninstall clean deps"
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

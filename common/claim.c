@@ -1,0 +1,128 @@
+/* claim.c - device claims: <state_dir>/claims/<addr>, held by an OFD lock for the VM's life. */
+#include "claim.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "inifile.h"
+
+static int parse_pid(const struct ini_pos *at, const struct ini_key *k, const char *value,
+		     void *field, struct perr *e)
+{
+	const char *why;
+	long long v;
+	char b[128];
+
+	if (parse_ll(value, 10, 1, 4194304, &v, &why) < 0) /* PID_MAX_LIMIT */
+		return ini_fail(e, at, EX_DATAERR, "%s: expected a process id, got \"%s\" (%s)",
+				k->name, shown(value, b), why);
+	*(long *)field = (long)v;
+	return 0;
+}
+
+/* An unbound device has no driver to go back to: "orig_driver =" is fine. */
+static int parse_driver(const struct ini_pos *at, const struct ini_key *k, const char *value,
+			void *field, struct perr *e)
+{
+	return value[0] == '\0' ? 0 : ini_parse_word(at, k, value, field, e);
+}
+
+static const struct ini_key claim_keys[] = {
+	{ "vm", ini_parse_word, offsetof(struct claim_info, vm), 65 },
+	{ "pid", parse_pid, offsetof(struct claim_info, pid), 0 },
+	{ "orig_driver", parse_driver, offsetof(struct claim_info, orig_driver), 64 },
+	{ "model", ini_parse_word, offsetof(struct claim_info, model), MODEL_NAME_MAX + 1 },
+};
+
+struct parse_state {
+	struct claim_info *ci;
+	unsigned seen;
+};
+
+static int on_section(void *user, const struct ini_pos *at, const char *name, struct perr *e)
+{
+	(void)user;
+	(void)name;
+	return ini_fail(e, at, EX_DATAERR, "a claim has no sections");
+}
+
+static int on_key(void *user, const struct ini_pos *at, const char *section, const char *key,
+		  const char *value, struct perr *e)
+{
+	struct parse_state *ps = user;
+
+	(void)section;
+	return ini_set(claim_keys, sizeof(claim_keys) / sizeof(claim_keys[0]), ps->ci, &ps->seen,
+		       at, "claim", key, value, e);
+}
+
+static const struct ini_ops claim_ops = { on_section, on_key };
+
+int claim_parse(const char *text, size_t len, const char *name, struct claim_info *ci,
+		struct perr *e)
+{
+	struct parse_state ps = { ci, 0 };
+
+	return ini_read_mem(text, len, name, &claim_ops, &ps, e);
+}
+
+int claim_inspect(const char *state_dir, const char *addr, struct claim_info *ci, struct perr *e)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char path[512], *text;
+	size_t len;
+	int fd, r;
+
+	memset(ci, 0, sizeof(*ci));
+	if (xsnprintf(path, sizeof(path), "%s/claims/%s", state_dir, addr) < 0)
+		return fail(e, EX_SOFTWARE, "%s: path too long", state_dir);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : fail_errno(e, EX_OSERR, "%s", path);
+	ci->exists = true;
+	if (fcntl(fd, F_OFD_GETLK, &fl) < 0) {
+		close(fd);
+		return fail_errno(e, EX_OSERR, "%s: F_OFD_GETLK", path);
+	}
+	ci->held = fl.l_type != F_UNLCK;
+	r = slurp_fd(fd, path, &text, &len, e);
+	close(fd);
+	if (r < 0)
+		return -1;
+	r = claim_parse(text, len, path, ci, e);
+	free(text);
+	return r;
+}
+
+int claim_each_held(const char *state_dir,
+		    int (*fn)(void *user, const char *addr, const struct claim_info *ci),
+		    void *user, struct perr *e)
+{
+	char path[512], addr[PCI_ADDR_LEN];
+	struct claim_info ci;
+	struct dirent *d;
+	DIR *dp;
+	int r = 0;
+
+	if (xsnprintf(path, sizeof(path), "%s/claims", state_dir) < 0)
+		return fail(e, EX_SOFTWARE, "%s: path too long", state_dir);
+	dp = opendir(path);
+	if (dp == NULL)
+		return errno == ENOENT ? 0 : fail_errno(e, EX_OSERR, "%s", path);
+	while (r == 0 && (d = readdir(dp)) != NULL) {
+		/* Only names that are canonical addresses are claims; anything else is not ours. */
+		if (parse_pci_addr(d->d_name, addr) < 0 || strcmp(addr, d->d_name) != 0)
+			continue;
+		if (claim_inspect(state_dir, addr, &ci, e) < 0)
+			r = -1;
+		else if (ci.held)
+			r = fn(user, addr, &ci);
+	}
+	closedir(dp);
+	return r;
+}

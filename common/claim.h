@@ -1,0 +1,30 @@
+/* claim.h - device claims: <state_dir>/claims/<addr>, held by an OFD lock for the VM's life. */
+#ifndef PCIPASS_CLAIM_H
+#define PCIPASS_CLAIM_H
+
+#include "model.h"
+#include "util.h"
+
+struct claim_info {
+	bool exists;  /* a claim file is there */
+	bool held;    /* and a live process holds its lock */
+	char vm[65];
+	long pid;
+	char orig_driver[64];
+	char model[MODEL_NAME_MAX + 1];
+};
+
+/* Look at the claim of addr without taking it (F_OFD_GETLK), so it never disturbs a launch. */
+int claim_inspect(const char *state_dir, const char *addr, struct claim_info *ci,
+		  struct perr *e) MUST_CHECK;
+
+/* Parse a claim file's text (vm=, pid=, orig_driver=, model= lines). */
+int claim_parse(const char *text, size_t len, const char *name, struct claim_info *ci,
+		struct perr *e) MUST_CHECK;
+
+/* Call fn for every live claim under state_dir; stops at fn's first non-zero. */
+int claim_each_held(const char *state_dir,
+		    int (*fn)(void *user, const char *addr, const struct claim_info *ci),
+		    void *user, struct perr *e) MUST_CHECK;
+
+#endif

@@ -1,0 +1,232 @@
+/* inventory.c - the host's inventory of custom devices. */
+#include "inventory.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "inifile.h"
+#include "trust.h"
+
+int inventory_add(struct inventory *inv, const struct inv_device *d, struct perr *e)
+{
+	if (inv->n == INVENTORY_MAX)
+		return fail(e, EX_DATAERR, "more than %d devices", INVENTORY_MAX);
+	if (inv->n == inv->cap) {
+		size_t cap = inv->cap ? inv->cap * 2 : 64;
+		struct inv_device *v = realloc(inv->dev, cap * sizeof(*v));
+		if (v == NULL)
+			return fail_errno(e, EX_OSERR, "inventory");
+		inv->dev = v;
+		inv->cap = cap;
+	}
+	inv->dev[inv->n++] = *d;
+	return 0;
+}
+
+void inventory_free(struct inventory *inv)
+{
+	free(inv->dev);
+	memset(inv, 0, sizeof(*inv));
+}
+
+int inventory_render(const struct inventory *inv, struct sbuf *b)
+{
+	sbuf_printf(b, "; written by pcipass-probe; do not edit\n[host]\ngenerated = %s\n"
+		    "disabled  = %s\ndevices   = %zu\n",
+		    inv->generated, inv->disabled ? "true" : "false", inv->n);
+	for (size_t i = 0; i < inv->n; i++) {
+		const struct inv_device *d = &inv->dev[i];
+		sbuf_printf(b, "\n[%s]\nmodel       = %s\ndev_type    = %s\nvendor_id   = %04x\n"
+			    "device_id   = %04x\n", d->addr, d->model, d->dev_type, d->vendor, d->device);
+		if (d->has_subsys)
+			sbuf_printf(b, "subsystem_vendor_id = %04x\nsubsystem_device_id = %04x\n",
+				    d->subsys_vendor, d->subsys_device);
+		sbuf_printf(b, "class       = %04x\niommu_group = %d\nnuma_node   = %d\ndriver      =%s%s\n",
+			    d->class, d->iommu_group, d->numa_node, d->driver[0] ? " " : "", d->driver);
+	}
+	return b->oom ? -1 : 0;
+}
+
+/* --- parsing --- */
+
+static int parse_stamp(const struct ini_pos *at, const struct ini_key *k, const char *value,
+		       void *field, struct perr *e)
+{
+	char b[128];
+
+	if (strlen(value) != 20 || strspn(value, "0123456789-:TZ") != 20)
+		return ini_fail(e, at, EX_DATAERR, "%s: expected a UTC time like 2026-11-24T10:00:00Z, got \"%s\"",
+				k->name, shown(value, b));
+	strcpy(field, value);
+	return 0;
+}
+
+static int parse_class(const struct ini_pos *at, const struct ini_key *k, const char *value,
+		       void *field, struct perr *e)
+{
+	return ini_parse_hex16(at, k, value, field, e);
+}
+
+static int parse_driver(const struct ini_pos *at, const struct ini_key *k, const char *value,
+			void *field, struct perr *e)
+{
+	return value[0] == '\0' ? 0 : ini_parse_word(at, k, value, field, e);
+}
+
+static int parse_model(const struct ini_pos *at, const struct ini_key *k, const char *value,
+		       void *field, struct perr *e)
+{
+	const char *why = model_name_check(value);
+	char b[128];
+
+	if (why)
+		return ini_fail(e, at, EX_DATAERR, "%s: \"%s\" %s", k->name, shown(value, b), why);
+	strcpy(field, value);
+	return 0;
+}
+
+static int parse_type(const struct ini_pos *at, const struct ini_key *k, const char *value,
+		      void *field, struct perr *e)
+{
+	const char *why = dev_type_check(value, field);
+	char b[128];
+
+	if (why || strcmp(value, field) != 0)
+		return ini_fail(e, at, EX_DATAERR, "%s: \"%s\" %s", k->name, shown(value, b),
+				why ? why : "is not upper case");
+	return 0;
+}
+
+static const struct ini_key host_keys[] = {
+	{ "generated", parse_stamp, offsetof(struct inventory, generated), 0 },
+	{ "disabled", ini_parse_bool, offsetof(struct inventory, disabled), 0 },
+	{ "devices", ini_parse_int, offsetof(struct inventory, declared), INVENTORY_MAX },
+};
+
+enum { K_MODEL, K_TYPE, K_VENDOR, K_DEVICE, K_SV, K_SD, K_CLASS, K_GROUP, K_NUMA, K_DRIVER };
+#define DEV(f) offsetof(struct inv_device, f)
+static const struct ini_key dev_keys[] = {
+	[K_MODEL] = { "model", parse_model, DEV(model), 0 },
+	[K_TYPE] = { "dev_type", parse_type, DEV(dev_type), 0 },
+	[K_VENDOR] = { "vendor_id", ini_parse_hex16, DEV(vendor), 0 },
+	[K_DEVICE] = { "device_id", ini_parse_hex16, DEV(device), 0 },
+	[K_SV] = { "subsystem_vendor_id", ini_parse_hex16, DEV(subsys_vendor), 0 },
+	[K_SD] = { "subsystem_device_id", ini_parse_hex16, DEV(subsys_device), 0 },
+	[K_CLASS] = { "class", parse_class, DEV(class), 0 },
+	[K_GROUP] = { "iommu_group", ini_parse_int, DEV(iommu_group), 1000000 },
+	[K_NUMA] = { "numa_node", ini_parse_int, DEV(numa_node), 4095 },
+	[K_DRIVER] = { "driver", parse_driver, DEV(driver), DRIVER_MAX },
+};
+
+struct parse_state {
+	struct inventory *inv;
+	unsigned host_seen;
+	int section; /* 0 none yet, 1 host, 2 device */
+	const char *name;
+};
+
+/* Every key a device needs; called when its section ends. */
+static int check_device(struct parse_state *ps, struct perr *e)
+{
+	const unsigned sub = 1u << K_SV | 1u << K_SD;
+	struct inv_device *d;
+
+	if (ps->section != 2)
+		return 0;
+	d = &ps->inv->dev[ps->inv->n - 1];
+	for (size_t i = 0; i < sizeof(dev_keys) / sizeof(dev_keys[0]); i++)
+		if (!(d->seen & (1u << i)) && !((1u << i) & sub))
+			return fail(e, EX_DATAERR, "%s: [%s]: missing %s", ps->name, d->addr,
+				    dev_keys[i].name);
+	if ((d->seen & sub) != 0 && (d->seen & sub) != sub)
+		return fail(e, EX_DATAERR, "%s: [%s]: subsystem ids go together", ps->name, d->addr);
+	d->has_subsys = (d->seen & sub) == sub;
+	return 0;
+}
+
+static int on_section(void *user, const struct ini_pos *at, const char *name, struct perr *e)
+{
+	struct parse_state *ps = user;
+	struct inv_device d = { .iommu_group = -1, .numa_node = -1 };
+	char b[128];
+
+	if (check_device(ps, e) < 0)
+		return -1;
+	if (strcmp(name, "host") == 0) {
+		if (ps->section != 0)
+			return ini_fail(e, at, EX_DATAERR, "[host] must come first, and once");
+		ps->section = 1;
+		return 0;
+	}
+	if (ps->section == 0)
+		return ini_fail(e, at, EX_DATAERR, "expected [host] first");
+	if (parse_pci_addr(name, d.addr) < 0 || strcmp(d.addr, name) != 0)
+		return ini_fail(e, at, EX_DATAERR, "expected a PCI address like [0000:3b:00.0], got [%s]",
+				shown(name, b));
+	if (ps->inv->n > 0 && strcmp(ps->inv->dev[ps->inv->n - 1].addr, d.addr) >= 0)
+		return ini_fail(e, at, EX_DATAERR, "[%s]: devices out of address order or repeated", name);
+	ps->section = 2;
+	return inventory_add(ps->inv, &d, e);
+}
+
+static int on_key(void *user, const struct ini_pos *at, const char *section, const char *key,
+		  const char *value, struct perr *e)
+{
+	struct parse_state *ps = user;
+	struct inv_device *d;
+
+	if (ps->section == 0)
+		return ini_fail(e, at, EX_DATAERR, "%s: key outside a section, expected [host] first", key);
+	if (ps->section == 1)
+		return ini_set(host_keys, sizeof(host_keys) / sizeof(host_keys[0]), ps->inv,
+			       &ps->host_seen, at, section, key, value, e);
+	d = &ps->inv->dev[ps->inv->n - 1];
+	return ini_set(dev_keys, sizeof(dev_keys) / sizeof(dev_keys[0]), d, &d->seen, at, section,
+		       key, value, e);
+}
+
+static const struct ini_ops inventory_ops = { on_section, on_key };
+
+int inventory_parse(const char *text, size_t len, const char *name, struct inventory *inv,
+		    struct perr *e)
+{
+	struct parse_state ps = { .inv = inv, .name = name };
+
+	if (ini_read_mem(text, len, name, &inventory_ops, &ps, e) < 0 || check_device(&ps, e) < 0)
+		return -1;
+	if (ps.section == 0 || ps.host_seen != 7)
+		return fail(e, EX_DATAERR, "%s: [host] with generated, disabled and devices missing", name);
+	if ((size_t)inv->declared != inv->n)
+		return fail(e, EX_DATAERR, "%s: [host] says %d devices, the file has %zu", name,
+			    inv->declared, inv->n);
+	return 0;
+}
+
+int inventory_load(const char *path, struct inventory *inv, struct perr *e)
+{
+	char *text;
+	size_t len;
+	int fd = open_config(path, true, e), r;
+
+	if (fd < 0)
+		return -1;
+	r = slurp_fd(fd, path, &text, &len, e);
+	close(fd);
+	if (r < 0)
+		return -1;
+	r = inventory_parse(text, len, path, inv, e);
+	free(text);
+	return r;
+}
+
+static int by_addr(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct inv_device *)elem)->addr);
+}
+
+const struct inv_device *inventory_find(const struct inventory *inv, const char *addr)
+{
+	return bsearch(addr, inv->dev, inv->n, sizeof(inv->dev[0]), by_addr);
+}

@@ -1,0 +1,347 @@
+/* model.c - custom device models: the rules, models.d/, and matching devices to models. */
+#include "model.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "inifile.h"
+#include "trust.h"
+
+/* The platform we mirror passes these through with types of its own. */
+static const char *const builtin_types[] = {
+	"GPU", "GPU-HPC", "GPU-VGA", "LEGACY-VGPU", "NIC", "NVME-PT", "SRIOV-VGPU", "USB",
+};
+
+static const char name_chars[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-";
+
+const char *model_name_check(const char *name)
+{
+	if (!str_only(name, name_chars, MODEL_NAME_MAX))
+		return "expected 1-64 characters of A-Z a-z 0-9 . _ -";
+	/* A leading dot would hide the model's file; a leading dash reads as an option. */
+	if (name[0] == '.' || name[0] == '-')
+		return "must not start with '.' or '-'";
+	return NULL;
+}
+
+const char *dev_type_check(const char *in, char out[DEV_TYPE_MAX + 1])
+{
+	size_t n = strlen(in);
+
+	if (n < 1 || n > DEV_TYPE_MAX)
+		return "expected 1-32 characters of A-Z 0-9 _ -";
+	for (size_t i = 0; i <= n; i++)
+		out[i] = (char)(in[i] >= 'a' && in[i] <= 'z' ? in[i] - 'a' + 'A' : in[i]);
+	if (!str_only(out, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", DEV_TYPE_MAX))
+		return "expected 1-32 characters of A-Z 0-9 _ -";
+	for (size_t i = 0; i < sizeof(builtin_types) / sizeof(builtin_types[0]); i++)
+		if (strcmp(out, builtin_types[i]) == 0)
+			return "is a built-in passthrough type of the platform, not a custom one";
+	return NULL;
+}
+
+const char *model_where(const struct model *m, char *buf, size_t size)
+{
+	if (m->line == 0)
+		snprintf(buf, size, "the command line");
+	else
+		snprintf(buf, size, "%s:%d", m->file, m->line);
+	return buf;
+}
+
+static int grow(struct model_set *ms, struct perr *e)
+{
+	if (ms->n == MODELS_MAX)
+		return fail(e, EX_DATAERR, "more than %d models", MODELS_MAX);
+	if (ms->n == ms->cap) {
+		size_t cap = ms->cap ? ms->cap * 2 : 16;
+		struct model *v = realloc(ms->v, cap * sizeof(*v));
+		if (v == NULL)
+			return fail_errno(e, EX_OSERR, "models");
+		ms->v = v;
+		ms->cap = cap;
+	}
+	return 0;
+}
+
+int models_add(struct model_set *ms, const struct model *m, struct perr *e)
+{
+	if (grow(ms, e) < 0)
+		return -1;
+	ms->v[ms->n] = *m;
+	ms->v[ms->n].seq = ms->n;
+	ms->n++;
+	return 0;
+}
+
+static int parse_dev_type(const struct ini_pos *at, const struct ini_key *k, const char *value,
+			  void *field, struct perr *e)
+{
+	const char *why = dev_type_check(value, field);
+	char b[128];
+
+	if (why)
+		return ini_fail(e, at, EX_DATAERR, "%s: \"%s\" %s", k->name, shown(value, b), why);
+	return 0;
+}
+
+enum { K_DEV_TYPE, K_VENDOR, K_DEVICE, K_SUBSYS_VENDOR, K_SUBSYS_DEVICE };
+static const struct ini_key model_keys[] = {
+	[K_DEV_TYPE] = { "dev_type", parse_dev_type, offsetof(struct model, dev_type), DEV_TYPE_MAX + 1 },
+	[K_VENDOR] = { "vendor_id", ini_parse_hex16, offsetof(struct model, vendor), 0 },
+	[K_DEVICE] = { "device_id", ini_parse_hex16, offsetof(struct model, device), 0 },
+	[K_SUBSYS_VENDOR] = { "subsystem_vendor_id", ini_parse_hex16, offsetof(struct model, subsys_vendor), 0 },
+	[K_SUBSYS_DEVICE] = { "subsystem_device_id", ini_parse_hex16, offsetof(struct model, subsys_device), 0 },
+};
+
+struct parse_state {
+	struct model_set *ms;
+	size_t first; /* first model of this file */
+	const char *file;
+};
+
+static int on_section(void *user, const struct ini_pos *at, const char *name, struct perr *e)
+{
+	struct parse_state *ps = user;
+	const char *why = model_name_check(name);
+	struct model m = { .line = at->line };
+	char b[128];
+
+	if (why)
+		return ini_fail(e, at, EX_DATAERR, "model name \"%s\": %s", shown(name, b), why);
+	strcpy(m.name, name);
+	if (xsnprintf(m.file, sizeof(m.file), "%s", ps->file) < 0)
+		return fail(e, EX_DATAERR, "%s: path too long", ps->file);
+	return models_add(ps->ms, &m, e);
+}
+
+static int on_key(void *user, const struct ini_pos *at, const char *section, const char *key,
+		  const char *value, struct perr *e)
+{
+	struct parse_state *ps = user;
+	struct model *m;
+
+	if (section == NULL || ps->ms->n == ps->first)
+		return ini_fail(e, at, EX_DATAERR, "%s: key outside a section, expected [MODEL] first", key);
+	m = &ps->ms->v[ps->ms->n - 1];
+	return ini_set(model_keys, sizeof(model_keys) / sizeof(model_keys[0]), m, &m->seen, at,
+		       section, key, value, e);
+}
+
+static const struct ini_ops model_ops = { on_section, on_key };
+
+/* Every key a model needs, checked once its file is read. */
+static int check_complete(struct model *m, struct perr *e)
+{
+	static const unsigned need[] = { K_DEV_TYPE, K_VENDOR, K_DEVICE };
+	const unsigned sub = 1u << K_SUBSYS_VENDOR | 1u << K_SUBSYS_DEVICE;
+	struct ini_pos at = { m->file, m->line };
+
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (!(m->seen & (1u << need[i])))
+			return ini_fail(e, &at, EX_DATAERR, "[%s]: missing %s", m->name,
+					model_keys[need[i]].name);
+	if ((m->seen & sub) != 0 && (m->seen & sub) != sub)
+		return ini_fail(e, &at, EX_DATAERR,
+				"[%s]: subsystem_vendor_id and subsystem_device_id go together", m->name);
+	m->has_subsys = (m->seen & sub) == sub;
+	return 0;
+}
+
+int models_parse(const char *text, size_t len, const char *name, struct model_set *ms,
+		 struct perr *e)
+{
+	struct parse_state ps = { ms, ms->n, name };
+
+	if (ini_read_mem(text, len, name, &model_ops, &ps, e) < 0)
+		return -1;
+	for (size_t i = ps.first; i < ms->n; i++)
+		if (check_complete(&ms->v[i], e) < 0)
+			return -1;
+	return 0;
+}
+
+static int cmp_match(const struct model *a, const struct model *b)
+{
+	if (a->vendor != b->vendor)
+		return a->vendor < b->vendor ? -1 : 1;
+	if (a->device != b->device)
+		return a->device < b->device ? -1 : 1;
+	if (a->has_subsys != b->has_subsys)
+		return a->has_subsys ? 1 : -1;
+	if (!a->has_subsys)
+		return 0;
+	if (a->subsys_vendor != b->subsys_vendor)
+		return a->subsys_vendor < b->subsys_vendor ? -1 : 1;
+	if (a->subsys_device != b->subsys_device)
+		return a->subsys_device < b->subsys_device ? -1 : 1;
+	return 0;
+}
+
+static int by_match(const void *a, const void *b)
+{
+	const struct model *x = *(struct model *const *)a, *y = *(struct model *const *)b;
+	int c = cmp_match(x, y);
+
+	return c ? c : x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	const struct model *x = *(struct model *const *)a, *y = *(struct model *const *)b;
+	int c = strcasecmp(x->name, y->name);
+
+	return c ? c : x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void match_text(const struct model *m, char *buf, size_t size)
+{
+	if (m->has_subsys)
+		snprintf(buf, size, "%04x:%04x subsystem %04x:%04x", m->vendor, m->device,
+			 m->subsys_vendor, m->subsys_device);
+	else
+		snprintf(buf, size, "%04x:%04x", m->vendor, m->device);
+}
+
+int models_finish(struct model_set *ms, struct perr *e)
+{
+	struct model **idx;
+	char w1[400], w2[400], mt[64];
+
+	free(ms->index);
+	ms->index = NULL;
+	idx = malloc((ms->n ? ms->n : 1) * sizeof(*idx));
+	if (idx == NULL)
+		return fail_errno(e, EX_OSERR, "models");
+	for (size_t i = 0; i < ms->n; i++)
+		idx[i] = &ms->v[i];
+	/* Names: unique ignoring case, so Atlas-800 and atlas-800 cannot both exist. */
+	qsort(idx, ms->n, sizeof(*idx), by_name);
+	for (size_t i = 1; i < ms->n; i++)
+		if (strcasecmp(idx[i - 1]->name, idx[i]->name) == 0) {
+			fail(e, EX_DATAERR, "%s: model \"%s\" is already defined at %s",
+			     model_where(idx[i], w1, sizeof(w1)), idx[i]->name,
+			     model_where(idx[i - 1], w2, sizeof(w2)));
+			free(idx);
+			return -1;
+		}
+	qsort(idx, ms->n, sizeof(*idx), by_match);
+	for (size_t i = 1; i < ms->n; i++)
+		if (cmp_match(idx[i - 1], idx[i]) == 0) {
+			match_text(idx[i], mt, sizeof(mt));
+			fail(e, EX_DATAERR, "%s: model \"%s\" matches %s like model \"%s\" (%s)",
+			     model_where(idx[i], w1, sizeof(w1)), idx[i]->name, mt, idx[i - 1]->name,
+			     model_where(idx[i - 1], w2, sizeof(w2)));
+			free(idx);
+			return -1;
+		}
+	ms->index = idx;
+	return 0;
+}
+
+static int conf_file(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	/* Hidden files are editors' and our own temporaries; only *.conf is a model file. */
+	return d->d_name[0] != '.' && n > 5 && strcmp(d->d_name + n - 5, ".conf") == 0;
+}
+
+int models_load(const char *dir, bool trusted, struct model_set *ms, struct perr *e)
+{
+	struct dirent **list;
+	int n, r = 0;
+
+	if (trusted && trust_dir(dir, e) < 0)
+		return -1;
+	n = scandir(dir, &list, conf_file, alphasort);
+	if (n < 0)
+		return fail_errno(e, errno == ENOENT ? EX_NOINPUT : EX_OSERR, "%s", dir);
+	for (int i = 0; i < n; i++) {
+		char path[320];
+		int fd;
+
+		if (r == 0 && xsnprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name) < 0)
+			r = fail(e, EX_DATAERR, "%s/%s: path too long", dir, list[i]->d_name);
+		if (r == 0) {
+			fd = open_config(path, trusted, e);
+			if (fd < 0)
+				r = -1;
+			else {
+				char *text;
+				size_t len;
+				r = slurp_fd(fd, path, &text, &len, e);
+				close(fd);
+				if (r == 0) {
+					r = models_parse(text, len, path, ms, e);
+					free(text);
+				}
+			}
+		}
+		free(list[i]);
+	}
+	free(list);
+	return r < 0 ? -1 : models_finish(ms, e);
+}
+
+void models_free(struct model_set *ms)
+{
+	free(ms->v);
+	free(ms->index);
+	memset(ms, 0, sizeof(*ms));
+}
+
+const struct model *models_match(const struct model_set *ms, unsigned vendor, unsigned device,
+				 bool has_subsys, unsigned sv, unsigned sd)
+{
+	struct model key = { .vendor = vendor, .device = device, .has_subsys = has_subsys,
+			     .subsys_vendor = sv, .subsys_device = sd };
+	size_t lo = 0, hi = ms->n;
+
+	/* Lower bound of key; equal keys cannot exist after models_finish(). */
+	for (int pass = 0; pass < 2; pass++) {
+		lo = 0;
+		hi = ms->n;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (cmp_match(ms->index[mid], &key) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < ms->n && cmp_match(ms->index[lo], &key) == 0)
+			return ms->index[lo];
+		if (!key.has_subsys)
+			break;
+		key.has_subsys = false; /* no model for this subsystem: try the plain vendor:device */
+	}
+	return NULL;
+}
+
+const struct model *models_find(const struct model_set *ms, const char *name)
+{
+	for (size_t i = 0; i < ms->n; i++)
+		if (strcmp(ms->v[i].name, name) == 0)
+			return &ms->v[i];
+	return NULL;
+}
+
+int model_render(const struct model *m, char *buf, size_t size)
+{
+	int n = xsnprintf(buf, size,
+			  "; written by pcipass-model\n[%s]\ndev_type  = %s\nvendor_id = %04x\ndevice_id = %04x\n",
+			  m->name, m->dev_type, m->vendor, m->device);
+
+	if (n < 0 || !m->has_subsys)
+		return n;
+	if (xsnprintf(buf + n, size - (size_t)n, "subsystem_vendor_id = %04x\nsubsystem_device_id = %04x\n",
+		      m->subsys_vendor, m->subsys_device) < 0)
+		return -1;
+	return (int)strlen(buf);
+}

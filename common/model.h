@@ -1,0 +1,56 @@
+/* model.h - custom device models: the rules, models.d/, and matching devices to models. */
+#ifndef PCIPASS_MODEL_H
+#define PCIPASS_MODEL_H
+
+#include <stddef.h>
+#include "util.h"
+
+#define MODEL_NAME_MAX 64
+#define DEV_TYPE_MAX 32
+#define MODELS_MAX 4096
+
+struct model {
+	char name[MODEL_NAME_MAX + 1];
+	char dev_type[DEV_TYPE_MAX + 1];
+	unsigned vendor, device;
+	unsigned subsys_vendor, subsys_device;
+	bool has_subsys;
+	char file[320];  /* where it is defined, for messages and delete */
+	int line;        /* its [section] line; 0 = given on the command line */
+	size_t seq;      /* definition order, to blame the later of two conflicting models */
+	unsigned seen;   /* keys given, bit per key-table entry */
+};
+
+struct model_set {
+	struct model *v;
+	size_t n, cap;
+	struct model **index; /* by match key, built by models_finish() */
+};
+
+/* Why a name / device type is refused, or NULL when it is fine. dev_type_check() also writes
+ * the upper-cased type to out. */
+const char *model_name_check(const char *name);
+const char *dev_type_check(const char *in, char out[DEV_TYPE_MAX + 1]);
+
+/* Parse one models.d file's text, appending its models (not yet cross-checked). */
+int models_parse(const char *text, size_t len, const char *name, struct model_set *ms,
+		 struct perr *e) MUST_CHECK;
+/* Append a model built elsewhere (the command line). */
+int models_add(struct model_set *ms, const struct model *m, struct perr *e) MUST_CHECK;
+/* Cross-check the set (unique names, no two models with the same match) and index it. */
+int models_finish(struct model_set *ms, struct perr *e) MUST_CHECK;
+/* Read every *.conf of dir (in name order) and finish the set. `trusted`: see open_config(). */
+int models_load(const char *dir, bool trusted, struct model_set *ms, struct perr *e) MUST_CHECK;
+void models_free(struct model_set *ms);
+
+/* The model a device matches: one with its exact subsystem beats one without. O(log n). */
+const struct model *models_match(const struct model_set *ms, unsigned vendor, unsigned device,
+				 bool has_subsys, unsigned sv, unsigned sd);
+const struct model *models_find(const struct model_set *ms, const char *name);
+
+/* The text of a model file as pcipass-model writes it. */
+int model_render(const struct model *m, char *buf, size_t size) MUST_CHECK;
+/* "file:line", or "the command line". */
+const char *model_where(const struct model *m, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,248 @@
+/* util.c - errors, checked numbers and small string helpers. */
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *progname = "pcipass";
+
+static void vset(struct perr *e, int code, const char *fmt, va_list ap, int err)
+{
+	if (e->code != 0)
+		return; /* the first error is the one worth reporting */
+	e->code = code;
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	if (err) {
+		size_t n = strlen(e->msg);
+		snprintf(e->msg + n, sizeof(e->msg) - n, ": %s", strerror(err));
+	}
+}
+
+int fail(struct perr *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vset(e, code, fmt, ap, 0);
+	va_end(ap);
+	return -1;
+}
+
+int fail_errno(struct perr *e, int code, const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vset(e, code, fmt, ap, err);
+	va_end(ap);
+	errno = err;
+	return -1;
+}
+
+void die_perr(const struct perr *e)
+{
+	fprintf(stderr, "%s: %s\n", progname, e->msg);
+	exit(e->code ? e->code : EX_SOFTWARE);
+}
+
+void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+void warnx_(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: warning: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int parse_ll(const char *s, int base, long long min, long long max, long long *out,
+	     const char **why)
+{
+	char *end;
+	long long v;
+
+	*why = "not a number";
+	/* strtoll skips leading blanks and accepts a sign; we want neither for a config value. */
+	if (s == NULL || *s == '\0' || isspace((unsigned char)*s) || *s == '+')
+		return -1;
+	if (*s == '-' && min >= 0)
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, base);
+	if (end == s || *end != '\0')
+		return -1;
+	if ((errno == ERANGE && v == LLONG_MIN) || v < min) {
+		*why = "too small";
+		return -1;
+	}
+	if ((errno == ERANGE && v == LLONG_MAX) || v > max) {
+		*why = "too large";
+		return -1;
+	}
+	*why = NULL;
+	*out = v;
+	return 0;
+}
+
+int parse_hex16(const char *s, unsigned *out)
+{
+	unsigned v = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	for (int i = 0; i < 4; i++) {
+		if (!isxdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 16 + (unsigned)(isdigit((unsigned char)s[i]) ? s[i] - '0'
+							   : tolower((unsigned char)s[i]) - 'a' + 10);
+	}
+	if (s[4] != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcmp(s, yes[i]) == 0)
+			return *out = true, 0;
+		if (strcmp(s, no[i]) == 0)
+			return *out = false, 0;
+	}
+	return -1;
+}
+
+/* n hex digits of s, at most max in value. */
+static int hexfield(const char *s, int n, unsigned max, unsigned *out)
+{
+	unsigned v = 0;
+
+	for (int i = 0; i < n; i++) {
+		int c = tolower((unsigned char)s[i]);
+		if (!isxdigit(c))
+			return -1;
+		v = v * 16 + (unsigned)(isdigit(c) ? c - '0' : c - 'a' + 10);
+	}
+	*out = v;
+	return v <= max ? 0 : -1;
+}
+
+int parse_pci_addr(const char *s, char out[PCI_ADDR_LEN])
+{
+	unsigned dom = 0, bus, dev, fn;
+	size_t len = strlen(s);
+
+	if (len == 12) {
+		if (hexfield(s, 4, 0xffff, &dom) < 0 || s[4] != ':')
+			return -1;
+		s += 5;
+	} else if (len != 7) {
+		return -1;
+	}
+	if (hexfield(s, 2, 0xff, &bus) < 0 || s[2] != ':' || hexfield(s + 3, 2, 0x1f, &dev) < 0 ||
+	    s[5] != '.' || hexfield(s + 6, 1, 7, &fn) < 0)
+		return -1;
+	snprintf(out, PCI_ADDR_LEN, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+	return 0;
+}
+
+bool str_only(const char *s, const char *allowed, size_t max)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= max && strspn(s, allowed) == n;
+}
+
+int xsnprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return n;
+}
+
+const char *shown(const char *s, char buf[static 128])
+{
+	size_t o = 0;
+
+	for (; *s && o < 120; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (o >= 40) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, 128 - o, "\\x%02x", c);
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+void sbuf_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		size_t room = b->cap - b->len;
+		va_start(ap, fmt);
+		n = vsnprintf(b->p ? b->p + b->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = true;
+			return;
+		}
+		if ((size_t)n < room) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
+		char *p = realloc(b->p, cap);
+		if (p == NULL) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+}
+
+void sbuf_free(struct sbuf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}

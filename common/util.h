@@ -1,0 +1,68 @@
+/* util.h - errors, checked numbers and small string helpers shared by every pcipass program. */
+#ifndef PCIPASS_UTIL_H
+#define PCIPASS_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <sysexits.h>
+
+#define PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define MUST_CHECK __attribute__((warn_unused_result))
+#define NORETURN __attribute__((noreturn))
+
+#define PCIPASS_VERSION "0.1.0"
+
+/* An error on its way to main: one line of text and the sysexits.h status to leave with. */
+struct perr {
+	int code;
+	char msg[768];
+};
+
+/* Record an error (the first one wins) and return -1, so callers can `return fail(...)`. */
+int fail(struct perr *e, int code, const char *fmt, ...) PRINTF(3, 4);
+/* Like fail(), with ": strerror(errno)" appended. */
+int fail_errno(struct perr *e, int code, const char *fmt, ...) PRINTF(3, 4);
+
+/* Program name for messages, set once by main. */
+extern const char *progname;
+/* Print "progname: msg" on stderr and exit with the error's status. */
+void die_perr(const struct perr *e) NORETURN;
+void die(int code, const char *fmt, ...) PRINTF(2, 3) NORETURN;
+void warnx_(const char *fmt, ...) PRINTF(1, 2);
+
+/* Checked integer parse, in the spirit of OpenBSD's strtonum(): the whole string, in base
+ * `base`, within [min, max]. Returns 0, or -1 with a reason ("not a number", "too large"...). */
+int parse_ll(const char *s, int base, long long min, long long max, long long *out,
+	     const char **why) MUST_CHECK;
+
+/* Exactly four hex digits, an optional 0x/0X prefix; the value in *out. */
+int parse_hex16(const char *s, unsigned *out) MUST_CHECK;
+
+/* "true"/"false" (also yes/no, on/off, 1/0). */
+int parse_bool(const char *s, bool *out) MUST_CHECK;
+
+/* A PCI address as lspci or sysfs prints it ("0000:3b:00.0" or "3b:00.0"), stored in the
+ * canonical sysfs form (lower case, four-digit domain) in out[13]. */
+#define PCI_ADDR_LEN 13
+int parse_pci_addr(const char *s, char out[PCI_ADDR_LEN]) MUST_CHECK;
+
+/* True when every byte of s is in the set of characters `allowed` and 1 <= strlen(s) <= max. */
+bool str_only(const char *s, const char *allowed, size_t max);
+
+/* snprintf that reports truncation as -1 instead of silently cutting. */
+int xsnprintf(char *buf, size_t size, const char *fmt, ...) PRINTF(3, 4) MUST_CHECK;
+
+/* Quote s for an error message: printable ASCII as is, anything else as \xNN, cut at 40. */
+const char *shown(const char *s, char buf[static 128]);
+
+/* A growing string. Allocation failure sticks (oom) and is reported once, at the end. */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+void sbuf_printf(struct sbuf *b, const char *fmt, ...) PRINTF(2, 3);
+void sbuf_free(struct sbuf *b);
+
+#endif

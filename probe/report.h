@@ -1,0 +1,35 @@
+/* report.h - what the probe decides and prints: matching, --all, --list, the Prometheus file.
+ * Pure functions over structs; nothing here touches the system. */
+#ifndef PCIPASS_REPORT_H
+#define PCIPASS_REPORT_H
+
+#include "claim.h"
+#include "config.h"
+#include "inventory.h"
+#include "model.h"
+#include "scan.h"
+
+/* The inventory of a scan: custom devices only (matched, not excluded, not bridges), in
+ * address order. Disabled hosts get an empty inventory marked disabled. */
+int match_inventory(const struct scan *s, const struct model_set *ms, const struct host_config *c,
+		    struct inventory *inv, struct perr *e) MUST_CHECK;
+
+/* `pcipass-probe --all`: every device, with its names and the model it matches. */
+void report_all(const struct scan *s, const struct model_set *ms, const struct host_config *c,
+		bool json, struct sbuf *out);
+
+/* `pcipass-probe --list`: the inventory's devices with their claims (claims[i] for dev[i]). */
+void report_list(const struct inventory *inv, const struct claim_info *claims, bool json,
+		 struct sbuf *out);
+
+/* node_exporter textfile: device counts by model, type, NUMA node and state; probe status. */
+void report_prom(const struct inventory *inv, const struct claim_info *claims, bool ok,
+		 long long now, struct sbuf *out);
+
+/* `pcipass-model list`. */
+void report_models(const struct model_set *ms, bool json, struct sbuf *out);
+
+/* A JSON string literal. */
+void json_str(struct sbuf *b, const char *s);
+
+#endif
