@@ -43,7 +43,7 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 PROGS := $(BUILD)/pcipass-probe $(BUILD)/pcipass-model
-TOOLS := $(BUILD)/fakehost
+TOOLS := $(BUILD)/fakehost $(BUILD)/claimhold
 
 .PHONY: all check unit blackbox asan fuzz fuzz-smoke bench demo install uninstall clean help deps
 all: $(PROGS) $(TOOLS)
@@ -67,6 +67,9 @@ $(BUILD)/pcipass-model: $(MODEL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libprobe.a $(BUIL
 $(BUILD)/fakehost: $(BUILD)/tests/fakehost.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
+$(BUILD)/claimhold: $(BUILD)/tests/claimhold.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
 # Unit tests link the code under test straight from its objects (no mocks of our own code).
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libprobe.a $(BUILD)/libcommon.a
 	@mkdir -p $(@D)
@@ -81,12 +84,12 @@ blackbox: all
 # The whole suite, then again under ASan+UBSan, then each fuzzer briefly.
 check: all
 	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory fuzz-smoke
 	$(MAKE) --no-print-directory blackbox
 	$(MAKE) --no-print-directory asan
-	$(MAKE) --no-print-directory fuzz-smoke
 
 asan:
-	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 CFLAGS="-O1 -g" unit blackbox
+	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 CFLAGS="-O1 -g" all unit blackbox
 
 FUZZERS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -Icommon -g -O1 -fsanitize=fuzzer,address,undefined

@@ -25,18 +25,12 @@ static int parse_pid(const struct ini_pos *at, const struct ini_key *k, const ch
 	return 0;
 }
 
-/* An unbound device has no driver to go back to: "orig_driver =" is fine. */
-static int parse_driver(const struct ini_pos *at, const struct ini_key *k, const char *value,
-			void *field, struct perr *e)
-{
-	return value[0] == '\0' ? 0 : ini_parse_word(at, k, value, field, e);
-}
-
 static const struct ini_key claim_keys[] = {
-	{ "vm", ini_parse_word, offsetof(struct claim_info, vm), 65 },
-	{ "pid", parse_pid, offsetof(struct claim_info, pid), 0 },
-	{ "orig_driver", parse_driver, offsetof(struct claim_info, orig_driver), 64 },
-	{ "model", ini_parse_word, offsetof(struct claim_info, model), MODEL_NAME_MAX + 1 },
+	INI_KEY("vm", ini_parse_word, struct claim_info, vm, 65),
+	INI_KEY("pid", parse_pid, struct claim_info, pid, 0),
+	/* An unbound device has no driver to go back to: "orig_driver =" is fine. */
+	INI_KEY("orig_driver", ini_parse_opt_word, struct claim_info, orig_driver, 64),
+	INI_KEY("model", ini_parse_word, struct claim_info, model, MODEL_NAME_MAX + 1),
 };
 
 struct parse_state {

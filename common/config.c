@@ -64,7 +64,7 @@ static int parse_action(const struct ini_pos *at, const struct ini_key *k, const
 			shown(value, b));
 }
 
-#define PATHKEY(n) { #n, ini_parse_path, offsetof(struct host_config, n), CONF_PATH_MAX }
+#define PATHKEY(n) INI_KEY(#n, ini_parse_path, struct host_config, n, CONF_PATH_MAX)
 static const struct ini_key host_keys[] = {
 	PATHKEY(sysfs_root),
 	PATHKEY(dev_root),
@@ -73,12 +73,12 @@ static const struct ini_key host_keys[] = {
 	PATHKEY(state_dir),
 	PATHKEY(qemu),
 	PATHKEY(pci_ids),
-	{ "vfio_driver", ini_parse_word, offsetof(struct host_config, vfio_driver), 64 },
-	{ "run_as", ini_parse_word, offsetof(struct host_config, run_as), 33 },
-	{ "disable_custom_device", ini_parse_bool, offsetof(struct host_config, disable_custom_device), 0 },
-	{ "allow_root_vm", ini_parse_bool, offsetof(struct host_config, allow_root_vm), 0 },
-	{ "seccomp_action", parse_action, offsetof(struct host_config, seccomp_action), 0 },
-	{ "exclude", parse_exclude, offsetof(struct host_config, exclude), 0 },
+	INI_KEY("vfio_driver", ini_parse_word, struct host_config, vfio_driver, 64),
+	INI_KEY("run_as", ini_parse_word, struct host_config, run_as, 33),
+	INI_KEY("disable_custom_device", ini_parse_bool, struct host_config, disable_custom_device, 0),
+	INI_KEY("allow_root_vm", ini_parse_bool, struct host_config, allow_root_vm, 0),
+	INI_KEY("seccomp_action", parse_action, struct host_config, seccomp_action, 0),
+	{ "exclude", parse_exclude, offsetof(struct host_config, exclude), 0, true },
 };
 
 struct parse_state {

@@ -231,7 +231,7 @@ int ini_set(const struct ini_key *table, size_t n, void *obj, unsigned *seen,
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(table[i].name, key) != 0)
 			continue;
-		if (*seen & (1u << i))
+		if ((*seen & (1u << i)) && !table[i].repeat)
 			return ini_fail(e, at, EX_DATAERR, "%s: given twice in [%s]", key, section);
 		*seen |= 1u << i;
 		return table[i].parse(at, &table[i], value, (char *)obj + table[i].off, e);
@@ -275,6 +275,12 @@ int ini_parse_word(const struct ini_pos *at, const struct ini_key *k, const char
 				k->name, k->size - 1, shown(value, b));
 	strcpy(field, value);
 	return 0;
+}
+
+int ini_parse_opt_word(const struct ini_pos *at, const struct ini_key *k, const char *value,
+		       void *field, struct perr *e)
+{
+	return value[0] == '\0' ? 0 : ini_parse_word(at, k, value, field, e);
 }
 
 int ini_parse_hex16(const struct ini_pos *at, const struct ini_key *k, const char *value,

@@ -7,6 +7,7 @@
 #ifndef PCIPASS_INIFILE_H
 #define PCIPASS_INIFILE_H
 
+#include <stddef.h>
 #include "util.h"
 
 /* Largest file we agree to read: a models.d file or an inventory of 8192 devices fits. */
@@ -46,9 +47,12 @@ struct ini_key {
 	ini_parse_fn parse;
 	size_t off;  /* offset of the field in the object */
 	size_t size; /* for strings: the size of the buffer */
+	bool repeat; /* may be given several times (each adds to a list) */
 };
 
-/* Find `key` in the table, refuse unknown and repeated keys (seen is a bitmap, one bit per
+#define INI_KEY(name, parse, type, field, size) { name, parse, offsetof(type, field), size, false }
+
+/* Find `key` in the table, refuse unknown keys and repeated ones (unless k->repeat) (seen is a bitmap, one bit per
  * table entry, at most 32 entries), and parse the value into obj. */
 int ini_set(const struct ini_key *table, size_t n, void *obj, unsigned *seen,
 	    const struct ini_pos *at, const char *section, const char *key, const char *value,
@@ -58,6 +62,8 @@ int ini_set(const struct ini_key *table, size_t n, void *obj, unsigned *seen,
 int ini_parse_path(const struct ini_pos *, const struct ini_key *, const char *, void *, struct perr *);
 int ini_parse_bool(const struct ini_pos *, const struct ini_key *, const char *, void *, struct perr *);
 int ini_parse_word(const struct ini_pos *, const struct ini_key *, const char *, void *, struct perr *);
+/* A word, or nothing (e.g. the driver of an unbound device). */
+int ini_parse_opt_word(const struct ini_pos *, const struct ini_key *, const char *, void *, struct perr *);
 int ini_parse_hex16(const struct ini_pos *, const struct ini_key *, const char *, void *, struct perr *);
 int ini_parse_int(const struct ini_pos *, const struct ini_key *, const char *, void *, struct perr *);
 

@@ -63,18 +63,6 @@ static int parse_stamp(const struct ini_pos *at, const struct ini_key *k, const 
 	return 0;
 }
 
-static int parse_class(const struct ini_pos *at, const struct ini_key *k, const char *value,
-		       void *field, struct perr *e)
-{
-	return ini_parse_hex16(at, k, value, field, e);
-}
-
-static int parse_driver(const struct ini_pos *at, const struct ini_key *k, const char *value,
-			void *field, struct perr *e)
-{
-	return value[0] == '\0' ? 0 : ini_parse_word(at, k, value, field, e);
-}
-
 static int parse_model(const struct ini_pos *at, const struct ini_key *k, const char *value,
 		       void *field, struct perr *e)
 {
@@ -100,24 +88,24 @@ static int parse_type(const struct ini_pos *at, const struct ini_key *k, const c
 }
 
 static const struct ini_key host_keys[] = {
-	{ "generated", parse_stamp, offsetof(struct inventory, generated), 0 },
-	{ "disabled", ini_parse_bool, offsetof(struct inventory, disabled), 0 },
-	{ "devices", ini_parse_int, offsetof(struct inventory, declared), INVENTORY_MAX },
+	INI_KEY("generated", parse_stamp, struct inventory, generated, 0),
+	INI_KEY("disabled", ini_parse_bool, struct inventory, disabled, 0),
+	INI_KEY("devices", ini_parse_int, struct inventory, declared, INVENTORY_MAX),
 };
 
 enum { K_MODEL, K_TYPE, K_VENDOR, K_DEVICE, K_SV, K_SD, K_CLASS, K_GROUP, K_NUMA, K_DRIVER };
-#define DEV(f) offsetof(struct inv_device, f)
+#define DEV(name, parse, field, size) INI_KEY(name, parse, struct inv_device, field, size)
 static const struct ini_key dev_keys[] = {
-	[K_MODEL] = { "model", parse_model, DEV(model), 0 },
-	[K_TYPE] = { "dev_type", parse_type, DEV(dev_type), 0 },
-	[K_VENDOR] = { "vendor_id", ini_parse_hex16, DEV(vendor), 0 },
-	[K_DEVICE] = { "device_id", ini_parse_hex16, DEV(device), 0 },
-	[K_SV] = { "subsystem_vendor_id", ini_parse_hex16, DEV(subsys_vendor), 0 },
-	[K_SD] = { "subsystem_device_id", ini_parse_hex16, DEV(subsys_device), 0 },
-	[K_CLASS] = { "class", parse_class, DEV(class), 0 },
-	[K_GROUP] = { "iommu_group", ini_parse_int, DEV(iommu_group), 1000000 },
-	[K_NUMA] = { "numa_node", ini_parse_int, DEV(numa_node), 4095 },
-	[K_DRIVER] = { "driver", parse_driver, DEV(driver), DRIVER_MAX },
+	[K_MODEL] = DEV("model", parse_model, model, 0),
+	[K_TYPE] = DEV("dev_type", parse_type, dev_type, 0),
+	[K_VENDOR] = DEV("vendor_id", ini_parse_hex16, vendor, 0),
+	[K_DEVICE] = DEV("device_id", ini_parse_hex16, device, 0),
+	[K_SV] = DEV("subsystem_vendor_id", ini_parse_hex16, subsys_vendor, 0),
+	[K_SD] = DEV("subsystem_device_id", ini_parse_hex16, subsys_device, 0),
+	[K_CLASS] = DEV("class", ini_parse_hex16, class, 0),
+	[K_GROUP] = DEV("iommu_group", ini_parse_int, iommu_group, 1000000),
+	[K_NUMA] = DEV("numa_node", ini_parse_int, numa_node, 4095),
+	[K_DRIVER] = DEV("driver", ini_parse_opt_word, driver, DRIVER_MAX),
 };
 
 struct parse_state {

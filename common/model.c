@@ -93,11 +93,11 @@ static int parse_dev_type(const struct ini_pos *at, const struct ini_key *k, con
 
 enum { K_DEV_TYPE, K_VENDOR, K_DEVICE, K_SUBSYS_VENDOR, K_SUBSYS_DEVICE };
 static const struct ini_key model_keys[] = {
-	[K_DEV_TYPE] = { "dev_type", parse_dev_type, offsetof(struct model, dev_type), DEV_TYPE_MAX + 1 },
-	[K_VENDOR] = { "vendor_id", ini_parse_hex16, offsetof(struct model, vendor), 0 },
-	[K_DEVICE] = { "device_id", ini_parse_hex16, offsetof(struct model, device), 0 },
-	[K_SUBSYS_VENDOR] = { "subsystem_vendor_id", ini_parse_hex16, offsetof(struct model, subsys_vendor), 0 },
-	[K_SUBSYS_DEVICE] = { "subsystem_device_id", ini_parse_hex16, offsetof(struct model, subsys_device), 0 },
+	[K_DEV_TYPE] = INI_KEY("dev_type", parse_dev_type, struct model, dev_type, DEV_TYPE_MAX + 1),
+	[K_VENDOR] = INI_KEY("vendor_id", ini_parse_hex16, struct model, vendor, 0),
+	[K_DEVICE] = INI_KEY("device_id", ini_parse_hex16, struct model, device, 0),
+	[K_SUBSYS_VENDOR] = INI_KEY("subsystem_vendor_id", ini_parse_hex16, struct model, subsys_vendor, 0),
+	[K_SUBSYS_DEVICE] = INI_KEY("subsystem_device_id", ini_parse_hex16, struct model, subsys_device, 0),
 };
 
 struct parse_state {

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Run every black-box test (tests/t-*.sh) against the programs in $BUILD; one summary line.
+set -u
+cd "$(dirname "$0")/.."
+export BUILD=${BUILD:-build}
+RESULTS=$(mktemp)
+export RESULTS
+trap 'rm -f "$RESULTS"' EXIT
+status=0
+for t in tests/t-*.sh; do
+	echo "== $t"
+	bash "$t" || status=1
+done
+p=$(grep -c '^pass$' "$RESULTS")
+f=$(grep -c '^fail$' "$RESULTS")
+s=$(grep -c '^skip$' "$RESULTS")
+echo "# $BUILD"; echo "blackbox: $p passed, $f failed, $s skipped"
+[ "$f" = 0 ] && [ "$status" = 0 ]

@@ -1,0 +1,102 @@
+# tests/lib.sh - sourced by every black-box test (tests/t-*.sh).
+# Each test builds its own fake host under a private temp dir and points the programs at it.
+set -uo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+PROBE=$BUILD/pcipass-probe
+MODEL=$BUILD/pcipass-model
+FAKEHOST=$BUILD/fakehost
+RESULTS=${RESULTS:-/dev/null}
+GOLDEN=$ROOT/tests/golden
+TMPROOT=$(mktemp -d "${TMPDIR:-/tmp}/pcipass-test.XXXXXX")
+chmod 0755 "$TMPROOT"
+trap 'rm -rf "$TMPROOT"' EXIT
+
+pass() { echo "ok - $*"; echo pass >>"$RESULTS"; }
+failt() { echo "not ok - $*"; echo fail >>"$RESULTS"; }
+# A test that cannot run here says so loudly; in CI (PCIPASS_MUST_WORK=1) that is a failure.
+skip() {
+	if [ "${PCIPASS_MUST_WORK:-0}" = 1 ]; then
+		failt "$* (cannot run here, and PCIPASS_MUST_WORK=1)"
+	else
+		echo "SKIP - $*" >&2
+		echo skip >>"$RESULTS"
+	fi
+}
+# check NAME COMMAND...: pass when the command succeeds.
+check() {
+	local name=$1
+	shift
+	if "$@"; then pass "$name"; else failt "$name"; fi
+}
+
+# mkhost NAME DESC_FILE|--synth N: a fake host at $TMPROOT/NAME with sys/, etc/pcipass.conf,
+# etc/models.d/, var/, run/; sets H (its root) and CONF (its pcipass.conf).
+mkhost() {
+	local name=$1
+	shift
+	H=$TMPROOT/$name
+	mkdir -p "$H/etc/models.d" "$H/var" "$H/run"
+	"$FAKEHOST" "$@" "$H/sys" >/dev/null || return 1
+	CONF=$H/etc/pcipass.conf
+	cat >"$CONF" <<CONF
+[host]
+sysfs_root = $H/sys
+dev_root   = $H/dev
+models_dir = $H/etc/models.d
+inventory  = $H/var/inventory.ini
+state_dir  = $H/run
+pci_ids    = $ROOT/tests/data/pci.ids
+CONF
+	chmod -R go-w "$H"
+}
+
+# normalise FILE: the temp root and the probe's time stamp vary from run to run.
+normalise() {
+	sed -e "s|$TMPROOT|@TMP@|g" -e 's/^generated = .*/generated = @STAMP@/' "$1"
+}
+
+# golden NAME FILE: compare FILE (normalised) with tests/golden/NAME; UPDATE_GOLDEN=1 rewrites it.
+golden() {
+	local name=$1 file=$2
+	if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
+		normalise "$file" >"$GOLDEN/$name"
+	fi
+	if [ ! -f "$GOLDEN/$name" ]; then
+		failt "$name: no golden file tests/golden/$name (run with UPDATE_GOLDEN=1 once)"
+		return 1
+	fi
+	if diff -u "$GOLDEN/$name" <(normalise "$file") >"$TMPROOT/diff"; then
+		pass "$name"
+	else
+		failt "$name"
+		sed 's/^/#   /' "$TMPROOT/diff"
+		return 1
+	fi
+}
+
+# expect_fail NAME STATUS COMMAND...: the command fails with STATUS, prints one line on stderr,
+# nothing on stdout, and that line matches tests/golden/NAME.
+expect_fail() {
+	local name=$1 want=$2 got
+	shift 2
+	"$@" >"$TMPROOT/out" 2>"$TMPROOT/err"
+	got=$?
+	if [ "$got" != "$want" ]; then
+		failt "$name: exit $got, expected $want; stderr: $(head -c 300 "$TMPROOT/err")"
+		return 1
+	fi
+	if [ "$(wc -l <"$TMPROOT/err")" != 1 ] || [ -s "$TMPROOT/out" ]; then
+		failt "$name: expected one line on stderr and nothing on stdout"
+		return 1
+	fi
+	golden "$name" "$TMPROOT/err"
+}
+
+# tree_sum DIR: a fingerprint of every file's path, mode, size and content under DIR, to show
+# that a refused command changed nothing.
+tree_sum() {
+	(cd "$1" && find . -printf '%p %m %s %l\n' | LC_ALL=C sort && find . -type f -print0 |
+		LC_ALL=C sort -z | xargs -0r cat) | sha256sum
+}
