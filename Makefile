@@ -127,4 +127,4 @@ clean:
 help:
 	@echo "targets: all check unit blackbox asan fuzz fuzz-smoke bench demo install uninstall clean deps"
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -type f -name '*.o' 2>/dev/null | sed 's/\.o$$/.d/')

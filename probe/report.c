@@ -85,7 +85,7 @@ void report_all(const struct scan *s, const struct model_set *ms, const struct h
 	if (json)
 		sbuf_printf(b, "[");
 	else
-		sbuf_printf(b, "%-12s  %-4s  %-9s  %-9s  %-10s  %-5s  %-4s  %-16s  %s\n", "ADDRESS",
+		sbuf_printf(b, "%-12s  %-5s  %-9s  %-9s  %-10s  %-5s  %-4s  %-16s  %s\n", "ADDRESS",
 			    "CLASS", "VEN:DEV", "SUBSYSTEM", "DRIVER", "GROUP", "NUMA", "MODEL",
 			    "DESCRIPTION");
 	for (size_t i = 0; i < s->n; i++) {
@@ -100,7 +100,7 @@ void report_all(const struct scan *s, const struct model_set *ms, const struct h
 
 		subsys_text(f->has_subsys, f->subsys_vendor, f->subsys_device, sub);
 		if (!json) {
-			sbuf_printf(b, "%-12s  %04x  %04x:%04x  %-9s  %-10s  %-5s  %-4s  %-16s  %s: %s %s\n",
+			sbuf_printf(b, "%-12s  %-5.4x  %04x:%04x  %-9s  %-10s  %-5s  %-4s  %-16s  %s: %s %s\n",
 				    f->addr, f->class, f->vendor, f->device, sub, dash(f->driver),
 				    num(f->iommu_group, g), num(f->numa_node, n), dash(model), cls, ven, dev);
 			continue;
