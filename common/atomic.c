@@ -125,7 +125,10 @@ static int publish(const char *path, const void *data, size_t len, mode_t mode, 
 	}
 	fd = -1;
 	if (replace ? rename(tmp, path) < 0 : link(tmp, path) < 0) {
-		fail_errno(e, errno == EEXIST ? EX_CANTCREAT : EX_IOERR, "%s", path);
+		if (errno == EEXIST)
+			fail(e, EX_CANTCREAT, "%s: already exists, and is never overwritten", path);
+		else
+			fail_errno(e, EX_IOERR, "%s", path);
 		goto undo;
 	}
 	if (!replace)

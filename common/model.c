@@ -35,23 +35,34 @@ const char *dev_type_check(const char *in, char out[DEV_TYPE_MAX + 1])
 	size_t n = strlen(in);
 
 	if (n < 1 || n > DEV_TYPE_MAX)
-		return "expected 1-32 characters of A-Z 0-9 _ -";
+		return "must be 1-32 characters of A-Z 0-9 _ -";
 	for (size_t i = 0; i <= n; i++)
 		out[i] = (char)(in[i] >= 'a' && in[i] <= 'z' ? in[i] - 'a' + 'A' : in[i]);
 	if (!str_only(out, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", DEV_TYPE_MAX))
-		return "expected 1-32 characters of A-Z 0-9 _ -";
+		return "must be 1-32 characters of A-Z 0-9 _ -";
 	for (size_t i = 0; i < sizeof(builtin_types) / sizeof(builtin_types[0]); i++)
 		if (strcmp(out, builtin_types[i]) == 0)
 			return "is a built-in passthrough type of the platform, not a custom one";
 	return NULL;
 }
 
-const char *model_where(const struct model *m, char *buf, size_t size)
+/* "file:line", or "the command line". */
+static const char *model_where(const struct model *m, char *buf, size_t size)
 {
 	if (m->line == 0)
 		snprintf(buf, size, "the command line");
 	else
 		snprintf(buf, size, "%s:%d", m->file, m->line);
+	return buf;
+}
+
+/* "file:line: " for a model from a file, "" for one from the command line. */
+static const char *prefix(const struct model *m, char *buf, size_t size)
+{
+	if (m->line == 0)
+		buf[0] = '\0';
+	else
+		snprintf(buf, size, "%s:%d: ", m->file, m->line);
 	return buf;
 }
 
@@ -225,8 +236,8 @@ int models_finish(struct model_set *ms, struct perr *e)
 	qsort(idx, ms->n, sizeof(*idx), by_name);
 	for (size_t i = 1; i < ms->n; i++)
 		if (strcasecmp(idx[i - 1]->name, idx[i]->name) == 0) {
-			fail(e, EX_DATAERR, "%s: model \"%s\" is already defined at %s",
-			     model_where(idx[i], w1, sizeof(w1)), idx[i]->name,
+			fail(e, EX_DATAERR, "%smodel \"%s\" is already defined at %s",
+			     prefix(idx[i], w1, sizeof(w1)), idx[i]->name,
 			     model_where(idx[i - 1], w2, sizeof(w2)));
 			free(idx);
 			return -1;
@@ -235,8 +246,8 @@ int models_finish(struct model_set *ms, struct perr *e)
 	for (size_t i = 1; i < ms->n; i++)
 		if (cmp_match(idx[i - 1], idx[i]) == 0) {
 			match_text(idx[i], mt, sizeof(mt));
-			fail(e, EX_DATAERR, "%s: model \"%s\" matches %s like model \"%s\" (%s)",
-			     model_where(idx[i], w1, sizeof(w1)), idx[i]->name, mt, idx[i - 1]->name,
+			fail(e, EX_DATAERR, "%smodel \"%s\" matches %s like model \"%s\" (%s)",
+			     prefix(idx[i], w1, sizeof(w1)), idx[i]->name, mt, idx[i - 1]->name,
 			     model_where(idx[i - 1], w2, sizeof(w2)));
 			free(idx);
 			return -1;

@@ -50,7 +50,5 @@ const struct model *models_find(const struct model_set *ms, const char *name);
 
 /* The text of a model file as pcipass-model writes it. */
 int model_render(const struct model *m, char *buf, size_t size) MUST_CHECK;
-/* "file:line", or "the command line". */
-const char *model_where(const struct model *m, char *buf, size_t size);
 
 #endif

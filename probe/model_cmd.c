@@ -176,6 +176,7 @@ int main(int argc, char **argv)
 	int ch, nargs;
 
 	progname = "pcipass-model";
+	opterr = 0; /* one line of our own instead of getopt's */
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': config = optarg; explicit = true; break;
@@ -184,13 +185,11 @@ int main(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("pcipass-model %s\n", PCIPASS_VERSION); return 0;
-		default: usage(stderr); return EX_USAGE;
+		default: die(EX_USAGE, "unknown option or missing argument in \"%s\" (try --help)", argv[optind - 1]);
 		}
 	}
-	if (optind == argc) {
-		usage(stderr);
-		return EX_USAGE;
-	}
+	if (optind == argc)
+		die(EX_USAGE, "expected a command: create, list, delete or check (try --help)");
 	cmd = argv[optind++];
 	nargs = argc - optind;
 	if (!(strcmp(cmd, "create") == 0 && nargs == 4) && !(strcmp(cmd, "delete") == 0 && nargs == 1) &&

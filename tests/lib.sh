@@ -54,9 +54,10 @@ CONF
 	chmod -R go-w "$H"
 }
 
-# normalise FILE: the temp root and the probe's time stamp vary from run to run.
+# normalise FILE: the temp root, the probe's time stamp and pids vary from run to run.
 normalise() {
-	sed -e "s|$TMPROOT|@TMP@|g" -e 's/^generated = .*/generated = @STAMP@/' "$1"
+	sed -e "s|$TMPROOT|@TMP@|g" -e 's/^generated = .*/generated = @STAMP@/' \
+		-e 's/(pid [0-9]*)/(pid @PID@)/g' "$1"
 }
 
 # golden NAME FILE: compare FILE (normalised) with tests/golden/NAME; UPDATE_GOLDEN=1 rewrites it.
