@@ -143,11 +143,13 @@ int config_load(const char *path, bool explicit, struct host_config *c, struct p
 	if (xsnprintf(c->file, sizeof(c->file), "%s", path) < 0)
 		return fail(e, EX_CONFIG, "config path too long");
 	fd = open_config(path, true, e);
-	if (fd < 0)
-		return -1;
-	r = ini_read_fd(fd, path, &config_ops, &ps, e);
-	close(fd);
-	if (r < 0 && e->code == EX_DATAERR)
+	if (fd >= 0) {
+		r = ini_read_fd(fd, path, &config_ops, &ps, e);
+		close(fd);
+	} else {
+		r = -1;
+	}
+	if (r < 0 && e->code == EX_DATAERR) /* whatever is wrong with it, it is the host's config */
 		e->code = EX_CONFIG;
 	return r;
 }

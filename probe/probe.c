@@ -128,9 +128,6 @@ int main(int argc, char **argv)
 		die_perr(&e);
 	}
 	if (!quiet) {
-		if (res.vanished)
-			warnx_("%zu device%s went away during the scan", res.vanished,
-			       res.vanished == 1 ? "" : "s");
 		printf("%s: %zu custom device%s%s, %s\n", c.inventory, res.devices,
 		       res.devices == 1 ? "" : "s", c.disable_custom_device ? " (disabled)" : "",
 		       res.changed ? "written" : "unchanged");

@@ -158,8 +158,11 @@ int scan_bus(const char *sysfs_root, const char *pci_ids, int flags, struct scan
 		int got = read_dev(a, d, sysfs_root, flags, f, e);
 		if (got < 0)
 			r = -1;
-		else if (got > 0)
+		else if (got > 0) {
 			s->vanished++;
+			if (!(flags & SCAN_QUIET))
+				warnx_("%s went away during the scan, skipped", f->addr);
+		}
 		else
 			s->n++;
 	}

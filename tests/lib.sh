@@ -57,7 +57,7 @@ CONF
 # normalise FILE: the temp root, the probe's time stamp and pids vary from run to run.
 normalise() {
 	sed -e "s|$TMPROOT|@TMP@|g" -e 's/^generated = .*/generated = @STAMP@/' \
-		-e 's/(pid [0-9]*)/(pid @PID@)/g' "$1"
+		-e 's/(pid [0-9]*)/(pid @PID@)/g' -e 's/^\(pcipass_probe_timestamp_seconds\) [0-9]*/\1 @TIME@/' "$1"
 }
 
 # golden NAME FILE: compare FILE (normalised) with tests/golden/NAME; UPDATE_GOLDEN=1 rewrites it.
