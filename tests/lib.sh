@@ -52,6 +52,24 @@ state_dir  = $H/run
 pci_ids    = $ROOT/tests/data/pci.ids
 CONF
 	chmod -R go-w "$H"
+	# Every tree the tests build must read the same through lspci as through our probe; a tree
+	# with a vanished device or an unreadable file is one lspci itself cannot read cleanly.
+	if ! command -v lspci >/dev/null; then
+		skip "lspci comparison on $name (pciutils not installed)"
+	elif ! grep -qE 'vanished|[[:space:]]!' -- "$1" 2>/dev/null; then
+		check "lspci and the probe list the same devices on host $name" lspci_agrees
+	fi
+}
+
+# lspci_agrees: on host $H, `lspci -mm` and our `--all --json` list the same devices (address,
+# class, vendor:device), and libpci says nothing on stderr while reading the tree.
+lspci_agrees() {
+	lspci -D -n -mm -A linux-sysfs -O sysfs.path="$H/sys/bus/pci" 2>"$TMPROOT/lspci.err" |
+		awk '{gsub(/"/, ""); print $1, substr($2, 1, 4), $3 ":" $4}' | sort >"$TMPROOT/lspci"
+	"$PROBE" -c "$CONF" --all --json 2>"$TMPROOT/probe.err" |
+		sed -n 's/.*"address": "\([^"]*\)", "class": "\([^"]*\)", "vendor_id": "\([^"]*\)", "device_id": "\([^"]*\)".*/\1 \2 \3:\4/p' |
+		sort >"$TMPROOT/ours"
+	[ ! -s "$TMPROOT/lspci.err" ] && [ ! -s "$TMPROOT/probe.err" ] && cmp -s "$TMPROOT/lspci" "$TMPROOT/ours"
 }
 
 # normalise FILE: the temp root, the probe's time stamp and pids vary from run to run.

@@ -33,22 +33,6 @@ else
 	skip "JSON validity (no python3)"
 fi
 
-# --- the probe agrees with lspci on every device (address, class, vendor, device) ---
-lspci_agrees() { # on host $H: lspci -mm and our --all --json list the same devices
-	lspci -D -n -mm -A linux-sysfs -O sysfs.path="$H/sys/bus/pci" 2>"$TMPROOT/lspci.err" |
-		awk '{gsub(/"/, ""); print $1, substr($2, 1, 4), $3 ":" $4}' | sort >"$TMPROOT/lspci"
-	$PROBE -c "$CONF" --all --json |
-		sed -n 's/.*"address": "\([^"]*\)", "class": "\([^"]*\)", "vendor_id": "\([^"]*\)", "device_id": "\([^"]*\)".*/\1 \2 \3:\4/p' |
-		sort >"$TMPROOT/ours"
-	[ -s "$TMPROOT/ours" ] || [ ! -s "$TMPROOT/lspci" ] || return 1
-	[ ! -s "$TMPROOT/lspci.err" ] && cmp -s "$TMPROOT/lspci" "$TMPROOT/ours"
-}
-if command -v lspci >/dev/null; then
-	check "seed: probe and lspci list the same devices" lspci_agrees
-else
-	skip "lspci comparison (pciutils not installed)"
-fi
-
 # --- failures: one line, non-zero, the inventory untouched ---
 sum=$(tree_sum "$H/var")
 cp "$CONF" "$TMPROOT/nosys.conf"
@@ -104,7 +88,6 @@ $PROBE -c "$CONF" --list >"$TMPROOT/out" && golden probe-disabled-list "$TMPROOT
 mkhost empty "$ROOT/tests/hosts/empty.host"
 models
 $PROBE -c "$CONF" -q && golden probe-empty-inventory "$(inv)"
-check "empty bus: lspci agrees" lspci_agrees
 
 mkhost nomodels "$ROOT/conf/example-host.txt"
 $PROBE -c "$CONF" -q && golden probe-nomodels-inventory "$(inv)"
@@ -113,7 +96,6 @@ mkhost subsys "$ROOT/tests/hosts/subsys.host"
 $MODEL -c "$CONF" create Plain NPU 19e5 d801 >/dev/null
 $MODEL -c "$CONF" create Narrow NPU 19e5 d801 --subsystem 19e5:0200 >/dev/null
 $PROBE -c "$CONF" -q && golden probe-subsys-inventory "$(inv)"
-check "subsys: lspci agrees" lspci_agrees
 mkhost subsys2 "$ROOT/tests/hosts/subsys.host"
 $MODEL -c "$CONF" create OnlyA NPU 19e5 d801 --subsystem 19e5:0100 >/dev/null
 $MODEL -c "$CONF" create OnlyB NPU 19e5 d801 --subsystem 19e5:0200 >/dev/null
@@ -139,5 +121,4 @@ rm "$(inv)"
 $PROBE -c "$CONF" -q >"$TMPROOT/out" 2>&1
 check "unreadable numa_node: -q says nothing" test ! -s "$TMPROOT/out"
 
-mkhost big --synth 1024
-check "synthetic 1024: lspci agrees" lspci_agrees
+mkhost big --synth 1024 # (mkhost compares it with lspci, like every tree it builds)
