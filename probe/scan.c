@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* libpci reports a fatal error through a callback that must not return. We jump back to the
  * device being read: if that device has vanished (hot-unplug between the directory scan and
@@ -65,16 +66,37 @@ static char *names_of(struct pci_access *a, struct pci_dev *d)
 	return out;
 }
 
+/* The last component of the target of <sysfs_root>/bus/pci/devices/<addr>/<link> into out:
+ * 1 when found, 0 when there is no such link, -1 when it does not fit. */
+static int link_name(const char *sysfs_root, const char *addr, const char *link, char *out,
+		     size_t size)
+{
+	char path[1024], target[1024], *base;
+	ssize_t n;
+
+	out[0] = '\0';
+	if (xsnprintf(path, sizeof(path), "%s/bus/pci/devices/%s/%s", sysfs_root, addr, link) < 0)
+		return 0;
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return 0;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	return xsnprintf(out, size, "%s", base) < 0 ? -1 : 1;
+}
+
 /* Fill f from d; 1 if the device vanished, -1 on error. Kept apart from scan_bus so that
  * nothing live in scan_bus's frame is modified between setjmp and longjmp. */
 static int read_dev(struct pci_access *a, struct pci_dev *d, const char *sysfs_root, int flags,
 		    struct pci_found *f, struct perr *e)
 {
-	const int want = PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_SUBSYS | PCI_FILL_NUMA_NODE |
-			 PCI_FILL_IOMMU_GROUP | PCI_FILL_DRIVER;
-	char path[1024];
+	/* The IOMMU group and the driver we read ourselves (link_name): libpci resolves both links
+	 * with realpath(), a dozen readlink calls each, which was most of a probe's time. */
+	const int want = PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_SUBSYS | PCI_FILL_NUMA_NODE;
+	char path[1024], group[16];
 	struct stat sb;
-	const char *s, *why;
+	const char *why;
 	long long g;
 
 	snprintf(f->addr, sizeof(f->addr), "%04x:%02x:%02x.%x", (unsigned)d->domain & 0xffffu,
@@ -96,11 +118,10 @@ static int read_dev(struct pci_access *a, struct pci_dev *d, const char *sysfs_r
 	}
 	f->numa_node = d->numa_node < 0 ? -1 : d->numa_node;
 	f->iommu_group = -1;
-	s = pci_get_string_property(d, PCI_FILL_IOMMU_GROUP);
-	if (s && parse_ll(s, 10, 0, 1000000, &g, &why) == 0)
+	if (link_name(sysfs_root, f->addr, "iommu_group", group, sizeof(group)) > 0 &&
+	    parse_ll(group, 10, 0, 1000000, &g, &why) == 0)
 		f->iommu_group = (int)g;
-	s = pci_get_string_property(d, PCI_FILL_DRIVER);
-	if (s && xsnprintf(f->driver, sizeof(f->driver), "%s", s) < 0)
+	if (link_name(sysfs_root, f->addr, "driver", f->driver, sizeof(f->driver)) < 0)
 		return fail(e, EX_DATAERR, "%s: driver name too long", f->addr);
 	if ((flags & SCAN_NAMES) && (f->names = names_of(a, d)) == NULL)
 		return fail_errno(e, EX_OSERR, "names");
