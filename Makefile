@@ -45,6 +45,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 PROGS := $(BUILD)/pcipass-probe $(BUILD)/pcipass-model
 TOOLS := $(BUILD)/fakehost $(BUILD)/claimhold
 
+.SECONDARY:
 .PHONY: all check unit blackbox asan fuzz fuzz-smoke bench demo install uninstall clean help deps
 all: $(PROGS) $(TOOLS)
 
