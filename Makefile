@@ -19,7 +19,7 @@ FUZZ_SECONDS ?= 5
 WARN := -std=c17 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wconversion -Wsign-conversion \
 	-Wstrict-prototypes -Wmissing-prototypes -Wvla -Wundef -Wcast-qual -Wwrite-strings \
 	-Wnull-dereference -Wimplicit-fallthrough
-DEFS := -D_GNU_SOURCE -Icommon -Iprobe
+DEFS := -D_GNU_SOURCE -Icommon -Iprobe -Ilauncher
 ifeq ($(SAN),1)
 HARDEN   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -fPIE
 LDHARDEN := -fsanitize=address,undefined -pie
@@ -39,15 +39,19 @@ COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 PROBE_SRC  := probe/probe.c
 PROBE_LIB  := probe/scan.c probe/report.c probe/update.c
 MODEL_SRC  := probe/model_cmd.c
+RUN_SRC    := launcher/run.c
+RUN_LIB    := launcher/vmconf.c launcher/argv.c launcher/select.c
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 PROGS := $(BUILD)/pcipass-probe $(BUILD)/pcipass-model
+# pcipass-run is built and tested, but installed only once it can launch (issue 4)
+RUN   := $(BUILD)/pcipass-run
 TOOLS := $(BUILD)/fakehost $(BUILD)/claimhold
 
 .SECONDARY:
 .PHONY: all check unit blackbox asan fuzz fuzz-smoke bench demo install uninstall clean help deps
-all: $(PROGS) $(TOOLS)
+all: $(PROGS) $(RUN) $(TOOLS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -65,6 +69,12 @@ $(BUILD)/pcipass-probe: $(PROBE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libprobe.a $(BUIL
 $(BUILD)/pcipass-model: $(MODEL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libprobe.a $(BUILD)/libcommon.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PCI) $(LIBS_INI)
 
+$(BUILD)/liblauncher.a: $(RUN_LIB:%.c=$(BUILD)/%.o)
+	$(AR) rcs $@ $^
+
+$(BUILD)/pcipass-run: $(RUN_SRC:%.c=$(BUILD)/%.o) $(BUILD)/liblauncher.a $(BUILD)/libcommon.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_INI)
+
 $(BUILD)/fakehost: $(BUILD)/tests/fakehost.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
@@ -72,7 +82,7 @@ $(BUILD)/claimhold: $(BUILD)/tests/claimhold.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 # Unit tests link the code under test straight from its objects (no mocks of our own code).
-$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libprobe.a $(BUILD)/libcommon.a
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libprobe.a $(BUILD)/liblauncher.a $(BUILD)/libcommon.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_PCI) $(LIBS_INI)
 
@@ -93,10 +103,10 @@ asan:
 	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 CFLAGS="-O1 -g" all unit blackbox
 
 FUZZERS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -Icommon -g -O1 -fsanitize=fuzzer,address,undefined
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRC) common/*.h
+FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -Icommon -Ilauncher -g -O1 -fsanitize=fuzzer,address,undefined
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRC) $(RUN_LIB) common/*.h launcher/*.h
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(LIBS_INI)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(RUN_LIB) $(LIBS_INI)
 
 fuzz-smoke: $(FUZZERS)
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)

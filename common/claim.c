@@ -120,3 +120,19 @@ int claim_each_held(const char *state_dir,
 	closedir(dp);
 	return r;
 }
+
+struct claim_info *claims_of(const char *state_dir, const struct inventory *inv, struct perr *e)
+{
+	struct claim_info *ci = calloc(inv->n ? inv->n : 1, sizeof(*ci));
+
+	if (ci == NULL) {
+		fail_errno(e, EX_OSERR, "claims");
+		return NULL;
+	}
+	for (size_t i = 0; i < inv->n; i++)
+		if (claim_inspect(state_dir, inv->dev[i].addr, &ci[i], e) < 0) {
+			free(ci);
+			return NULL;
+		}
+	return ci;
+}

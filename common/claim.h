@@ -2,6 +2,7 @@
 #ifndef PCIPASS_CLAIM_H
 #define PCIPASS_CLAIM_H
 
+#include "inventory.h"
 #include "model.h"
 #include "util.h"
 
@@ -26,5 +27,8 @@ int claim_parse(const char *text, size_t len, const char *name, struct claim_inf
 int claim_each_held(const char *state_dir,
 		    int (*fn)(void *user, const char *addr, const struct claim_info *ci),
 		    void *user, struct perr *e) MUST_CHECK;
+
+/* The claim of every device of inv, in order (calloc'ed; NULL with e set on error). */
+struct claim_info *claims_of(const char *state_dir, const struct inventory *inv, struct perr *e);
 
 #endif

@@ -59,7 +59,7 @@ static int show_list(const struct host_config *c, bool json, struct perr *e)
 		inventory_free(&inv);
 		return -1;
 	}
-	if ((ci = claims_of(c, &inv, e)) == NULL) {
+	if ((ci = claims_of(c->state_dir, &inv, e)) == NULL) {
 		inventory_free(&inv);
 		return -1;
 	}

@@ -13,23 +13,6 @@
 #include "report.h"
 #include "scan.h"
 
-struct claim_info *claims_of(const struct host_config *c, const struct inventory *inv,
-			     struct perr *e)
-{
-	struct claim_info *ci = calloc(inv->n ? inv->n : 1, sizeof(*ci));
-
-	if (ci == NULL) {
-		fail_errno(e, EX_OSERR, "claims");
-		return NULL;
-	}
-	for (size_t i = 0; i < inv->n; i++)
-		if (claim_inspect(c->state_dir, inv->dev[i].addr, &ci[i], e) < 0) {
-			free(ci);
-			return NULL;
-		}
-	return ci;
-}
-
 /* The `generated` stamp of the inventory now on disk if it parses, else "". The old text is
  * kept in *old for the comparison. */
 static void read_old(const char *path, char **old, size_t *len, char stamp[32])
@@ -64,7 +47,7 @@ static int write_prom(const char *prom, const struct host_config *c, const struc
 	struct sbuf b = { 0 };
 	int lock, r = -1;
 
-	if (ok && (ci = claims_of(c, inv, e)) == NULL)
+	if (ok && (ci = claims_of(c->state_dir, inv, e)) == NULL)
 		return -1;
 	report_prom(inv, ci, ok, (long long)now, &b);
 	if (b.oom)

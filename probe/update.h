@@ -19,8 +19,4 @@ int probe_update(const struct host_config *c, bool quiet, const char *prom,
 /* Write a Prometheus textfile saying the probe failed (best effort, for --prom). */
 void probe_prom_failed(const char *prom);
 
-/* The claim of every device of inv, in order (calloc'ed). */
-struct claim_info *claims_of(const struct host_config *c, const struct inventory *inv,
-			     struct perr *e);
-
 #endif

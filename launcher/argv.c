@@ -1,0 +1,191 @@
+/* argv.c - QEMU's command line, built as an argv (never through a shell). */
+#include "argv.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* QEMU's own seccomp sandbox: after start it can no longer exec, raise privileges, or spawn. */
+static const char sandbox[] = "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny";
+
+int qemu_escape(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (; *in; in++) {
+		unsigned char c = (unsigned char)*in;
+		if (c < 0x20 || c == 0x7f)
+			return -1;
+		if (o + 3 > size)
+			return -1;
+		out[o++] = *in;
+		if (c == ',')
+			out[o++] = ',';
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static void add(struct argv *a, const char *fmt, ...) PRINTF(2, 3);
+static void add(struct argv *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (a->oom)
+		return;
+	if (a->n + 2 > a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 64;
+		char **v = realloc(a->v, cap * sizeof(*v));
+		if (v == NULL) {
+			a->oom = true;
+			return;
+		}
+		a->v = v;
+		a->cap = cap;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0) {
+		a->oom = true;
+		s = NULL;
+	}
+	va_end(ap);
+	if (s == NULL)
+		return;
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+}
+
+/* esc: escape into a buffer of the call's own, or fail the build with a message. */
+#define ESC(buf, src)                                                                     \
+	do {                                                                              \
+		if (qemu_escape((src), (buf), sizeof(buf)) < 0)                           \
+			return fail(e, EX_DATAERR, "%s: cannot be put on QEMU's command line", \
+				    (src));                                               \
+	} while (0)
+
+int qemu_argv(const struct host_config *host, const struct vm_config *vm,
+	      const char (*devs)[PCI_ADDR_LEN], size_t n_dev, struct argv *a, struct perr *e)
+{
+	char qmp[600], file[600], ifname[64];
+	bool q35 = strcmp(vm->machine, "q35") == 0, kvm = strcmp(vm->accel, "kvm") == 0;
+
+	memset(a, 0, sizeof(*a));
+	add(a, "%s", host->qemu);
+	add(a, "-name");
+	add(a, "guest=%s,debug-threads=on", vm->name); /* a name is [A-Za-z0-9._-] */
+	add(a, "-machine");
+	add(a, "%s,accel=%s", vm->machine, vm->accel);
+	add(a, "-cpu");
+	add(a, "%s", kvm ? "host" : "max");
+	add(a, "-m");
+	add(a, "%llu", vm->memory_mib);
+	add(a, "-smp");
+	add(a, "%u", vm->cpus);
+	add(a, "-nodefaults");
+	add(a, "-no-user-config");
+	add(a, "-sandbox");
+	add(a, "%s", sandbox);
+	ESC(qmp, host->state_dir);
+	add(a, "-qmp");
+	add(a, "unix:%s/vms/%s.qmp,server=on,wait=off", qmp, vm->name);
+	if (vm->vnc[0]) {
+		add(a, "-device");
+		add(a, "VGA");
+		add(a, "-vnc");
+		add(a, "%s", vm->vnc); /* loopback address and display only, checked by vmconf */
+	} else {
+		add(a, "-display");
+		add(a, "none");
+	}
+	add(a, "-serial");
+	add(a, "%s", vm->serial);
+	if (vm->paused)
+		add(a, "-S");
+	for (size_t i = 0; i < n_dev; i++) {
+		if (q35) { /* one root port each, as on real hardware: hotplug and ACS per device */
+			add(a, "-device");
+			add(a, "pcie-root-port,id=pcipass.rp%zu,chassis=%zu,slot=%zu", i, i + 1, i + 1);
+		}
+		add(a, "-device");
+		if (q35)
+			add(a, "vfio-pci,host=%s,id=hostdev%zu,bus=pcipass.rp%zu", devs[i], i, i);
+		else
+			add(a, "vfio-pci,host=%s,id=hostdev%zu", devs[i], i);
+	}
+	for (size_t i = 0; i < vm->n_disk; i++) {
+		const struct vm_disk *d = &vm->disk[i];
+		ESC(file, d->file);
+		add(a, "-drive");
+		add(a, "file=%s,format=%s,if=none,id=disk%zu%s", file, d->format, i,
+		    d->readonly ? ",readonly=on" : "");
+		add(a, "-device");
+		add(a, "virtio-blk-pci,drive=disk%zu", i);
+	}
+	for (size_t i = 0; i < vm->n_net; i++) {
+		const struct vm_net *n = &vm->net[i];
+		add(a, "-netdev");
+		if (strcmp(n->mode, "tap") == 0) {
+			ESC(ifname, n->ifname);
+			add(a, "tap,id=net%zu,ifname=%s,script=no,downscript=no", i, ifname);
+		} else {
+			add(a, "user,id=net%zu", i);
+		}
+		add(a, "-device");
+		add(a, "virtio-net-pci,netdev=net%zu%s%s", i, n->mac[0] ? ",mac=" : "", n->mac);
+	}
+	/* -kernel, -initrd and -append take their argument whole, not as an option list */
+	if (vm->kernel[0]) {
+		add(a, "-kernel");
+		add(a, "%s", vm->kernel);
+	}
+	if (vm->initrd[0]) {
+		add(a, "-initrd");
+		add(a, "%s", vm->initrd);
+	}
+	if (vm->append[0]) {
+		add(a, "-append");
+		add(a, "%s", vm->append);
+	}
+	if (a->oom) {
+		argv_free(a);
+		return fail(e, EX_OSERR, "out of memory");
+	}
+	return 0;
+}
+
+void argv_free(struct argv *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+	memset(a, 0, sizeof(*a));
+}
+
+static void quoted(struct sbuf *b, const char *s)
+{
+	if (s[0] && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.,:/=+@") == strlen(s)) {
+		sbuf_printf(b, "%s", s);
+		return;
+	}
+	sbuf_printf(b, "'");
+	for (; *s; s++) {
+		if (*s == '\'')
+			sbuf_printf(b, "'\\''");
+		else
+			sbuf_printf(b, "%c", *s);
+	}
+	sbuf_printf(b, "'");
+}
+
+void argv_show(const struct argv *a, struct sbuf *b)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		bool opt = a->v[i][0] == '-';
+		if (i > 0)
+			sbuf_printf(b, opt ? " \\\n    " : " ");
+		quoted(b, a->v[i]);
+	}
+	sbuf_printf(b, "\n");
+}

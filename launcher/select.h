@@ -1,0 +1,43 @@
+/* select.h - which devices a VM gets (SPEC step 2) and whether their IOMMU groups allow it
+ * (step 4). Decisions only: the caller reads the inventory, the claims and sysfs. */
+#ifndef PCIPASS_SELECT_H
+#define PCIPASS_SELECT_H
+
+#include "inventory.h"
+#include "util.h"
+#include "vmconf.h"
+
+struct pick {
+	const struct inv_device *dev;
+	const struct vm_request *req;
+};
+
+/* Try to claim addr: 0 claimed, 1 lost (someone else holds it: try the next), -1 error. */
+typedef int (*claim_fn)(void *user, const struct inv_device *dev, struct perr *e);
+
+/* Pick devices for vm from inv. busy[i] says inv->dev[i] has a live claim. Explicit addresses
+ * first, then each model's free devices, on vm's NUMA node if it names one, lowest address
+ * first; claim (NULL: assume success, for --dry-run) is tried on each, and a lost race moves on
+ * to the next. picks has room for VM_DEV_MAX. EX_UNAVAILABLE when there are not enough. */
+int select_devices(const struct inventory *inv, const bool *busy, const struct vm_config *vm,
+		   claim_fn claim, void *user, struct pick *picks, size_t *n_picks,
+		   struct perr *e) MUST_CHECK;
+
+/* A device sharing an IOMMU group. */
+struct group_member {
+	char addr[PCI_ADDR_LEN];
+	unsigned class;      /* base class and subclass */
+	char driver[DRIVER_MAX];
+};
+
+/* Every other endpoint in dev's group must be unbound, bound to vfio_driver, or passed to this
+ * VM too (bridges are fine); else the launch fails naming the device that blocks it. */
+int group_check(const char *addr, int group, const struct group_member *m, size_t n,
+		const struct pick *picks, size_t n_picks, const char *vfio_driver,
+		struct perr *e) MUST_CHECK;
+
+/* The members of IOMMU group `group` from <sysfs_root>/kernel/iommu_groups/<group>/devices. */
+int group_read(const char *sysfs_root, int group, struct group_member **m, size_t *n,
+	       struct perr *e) MUST_CHECK;
+
+#endif

@@ -1,0 +1,70 @@
+/* vmconf.h - a VM definition (vm.ini). Untrusted input: it can choose only what the VM's user
+ * could do anyway; never the QEMU binary, a path under the state directory, root as the user
+ * (unless the host allows it), or a raw QEMU argument. See vm.ini(5). */
+#ifndef PCIPASS_VMCONF_H
+#define PCIPASS_VMCONF_H
+
+#include "config.h"
+#include "model.h"
+#include "util.h"
+
+#define VM_NAME_MAX 64
+#define VM_REQ_MAX 16     /* [devices] lines */
+#define VM_DEV_MAX 64     /* devices in one VM */
+#define VM_DISK_MAX 8
+#define VM_NET_MAX 4
+#define VM_PATH_MAX 256
+
+struct vm_request {       /* one [devices] line */
+	char model[MODEL_NAME_MAX + 1]; /* "" for an explicit address */
+	char addr[PCI_ADDR_LEN];
+	unsigned count;
+	int line;
+};
+
+struct vm_disk {
+	char file[VM_PATH_MAX];
+	char format[8];   /* raw | qcow2: never probed, a guest could fake a header */
+	bool readonly;
+	unsigned seen;
+	int line;
+};
+
+struct vm_net {
+	char mode[8];     /* user | tap */
+	char ifname[16];  /* tap: a device made by the admin, which the VM user may open */
+	char mac[18];
+	unsigned seen;
+	int line;
+};
+
+struct vm_config {
+	char file[VM_PATH_MAX];
+	char name[VM_NAME_MAX + 1];
+	unsigned long long memory_mib;
+	unsigned cpus;
+	char machine[8];  /* q35 | pc */
+	char accel[8];    /* kvm | tcg */
+	char user[33];
+	int numa_node;    /* -1: any */
+	bool paused;      /* start with -S (tests, debugging) */
+	char vnc[32];     /* "" none, or HOST:DISPLAY on loopback */
+	char serial[8];   /* none | stdio */
+	char kernel[VM_PATH_MAX], initrd[VM_PATH_MAX], append[VM_PATH_MAX];
+	unsigned vm_seen, display_seen, boot_seen;
+	size_t n_req, n_disk, n_net;
+	struct vm_request req[VM_REQ_MAX];
+	struct vm_disk disk[VM_DISK_MAX];
+	struct vm_net net[VM_NET_MAX];
+	int section;      /* the section being read */
+};
+
+/* Parse vm.ini text against the host configuration (for run_as, allow_root_vm, state_dir). */
+int vm_parse(const char *text, size_t len, const char *name, const struct host_config *host,
+	     struct vm_config *vm, struct perr *e) MUST_CHECK;
+
+/* Read it from path. vm.ini is not trusted, so no ownership rule applies, only the bounds. */
+int vm_load(const char *path, const struct host_config *host, struct vm_config *vm,
+	    struct perr *e) MUST_CHECK;
+
+#endif
