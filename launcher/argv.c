@@ -57,18 +57,20 @@ static void add(struct argv *a, const char *fmt, ...)
 	a->v[a->n] = NULL;
 }
 
-/* esc: escape into a buffer of the call's own, or fail the build with a message. */
-#define ESC(buf, src)                                                                     \
-	do {                                                                              \
-		if (qemu_escape((src), (buf), sizeof(buf)) < 0)                           \
-			return fail(e, EX_DATAERR, "%s: cannot be put on QEMU's command line", \
-				    (src));                                               \
+/* Escape src into buf, or give up on the whole argv. */
+#define ESC(buf, src)                                                \
+	do {                                                         \
+		if (qemu_escape((src), (buf), sizeof(buf)) < 0) {    \
+			bad = (src);                                 \
+			goto out;                                    \
+		}                                                    \
 	} while (0)
 
 int qemu_argv(const struct host_config *host, const struct vm_config *vm,
 	      const char (*devs)[PCI_ADDR_LEN], size_t n_dev, struct argv *a, struct perr *e)
 {
 	char qmp[600], file[600], ifname[64];
+	const char *bad = NULL;
 	bool q35 = strcmp(vm->machine, "q35") == 0, kvm = strcmp(vm->accel, "kvm") == 0;
 
 	memset(a, 0, sizeof(*a));
@@ -148,8 +150,11 @@ int qemu_argv(const struct host_config *host, const struct vm_config *vm,
 		add(a, "-append");
 		add(a, "%s", vm->append);
 	}
-	if (a->oom) {
+out:
+	if (bad || a->oom) {
 		argv_free(a);
+		if (bad)
+			return fail(e, EX_DATAERR, "\"%s\" cannot be put on QEMU's command line", bad);
 		return fail(e, EX_OSERR, "out of memory");
 	}
 	return 0;
