@@ -101,13 +101,14 @@ static int parse_numa(const struct ini_pos *at, const struct ini_key *k, const c
 }
 
 /* An absolute path without "." or ".." components or doubled slashes, so that a prefix check
- * against the state directory means what it says. */
+ * against the state directory means what it says; no tab (the only control character a line
+ * may hold) either, since it would reach QEMU's argv. */
 static int parse_vm_path(const struct ini_pos *at, const struct ini_key *k, const char *value,
 			 void *field, struct perr *e)
 {
 	char b[128];
 
-	if (value[0] != '/' || strlen(value) >= k->size || strstr(value, "//") ||
+	if (value[0] != '/' || strlen(value) >= k->size || strchr(value, '\t') || strstr(value, "//") ||
 	    strstr(value, "/./") || strstr(value, "/../") ||
 	    (strlen(value) >= 2 && strcmp(value + strlen(value) - 2, "/.") == 0) ||
 	    (strlen(value) >= 3 && strcmp(value + strlen(value) - 3, "/..") == 0))
