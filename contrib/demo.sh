@@ -42,3 +42,6 @@ run pcipass-probe
 run pcipass-probe --list
 printf '\n$ cat %s\n' "$D/var/inventory.ini"
 cat "$D/var/inventory.ini"
+echo
+echo "4. Use (the launcher's first part): what pcipass-run would do for conf/vm.ini, changing nothing"
+run pcipass-run --dry-run conf/vm.ini
