@@ -33,6 +33,7 @@ ALL_LDFLAGS = $(LDHARDEN) $(LDFLAGS)
 LIBS_INI  := -linih
 LIBS_PCI  := -lpci
 LIBS_TEST := -lcmocka
+LIBS_SECCOMP := -lseccomp
 
 COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
@@ -41,6 +42,7 @@ PROBE_LIB  := probe/scan.c probe/report.c probe/update.c
 MODEL_SRC  := probe/model_cmd.c
 RUN_SRC    := launcher/run.c
 RUN_LIB    := launcher/vmconf.c launcher/argv.c launcher/select.c
+RUN_SYS    := launcher/filter.c
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -69,11 +71,11 @@ $(BUILD)/pcipass-probe: $(PROBE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libprobe.a $(BUIL
 $(BUILD)/pcipass-model: $(MODEL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libprobe.a $(BUILD)/libcommon.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PCI) $(LIBS_INI)
 
-$(BUILD)/liblauncher.a: $(RUN_LIB:%.c=$(BUILD)/%.o)
+$(BUILD)/liblauncher.a: $(RUN_LIB:%.c=$(BUILD)/%.o) $(RUN_SYS:%.c=$(BUILD)/%.o)
 	$(AR) rcs $@ $^
 
 $(BUILD)/pcipass-run: $(RUN_SRC:%.c=$(BUILD)/%.o) $(BUILD)/liblauncher.a $(BUILD)/libcommon.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_INI)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_INI) $(LIBS_SECCOMP)
 
 $(BUILD)/fakehost: $(BUILD)/tests/fakehost.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
@@ -84,7 +86,7 @@ $(BUILD)/claimhold: $(BUILD)/tests/claimhold.o
 # Unit tests link the code under test straight from its objects (no mocks of our own code).
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libprobe.a $(BUILD)/liblauncher.a $(BUILD)/libcommon.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_PCI) $(LIBS_INI)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_PCI) $(LIBS_INI) $(LIBS_SECCOMP)
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

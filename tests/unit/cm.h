@@ -15,6 +15,8 @@
 #include "util.h"
 #include <cmocka.h>
 #undef fail /* cmocka's; ours (util.h) is the one under test */
+#undef fail_msg
+#define fail_msg(...) do { print_error(__VA_ARGS__); print_error("\n"); _fail(__FILE__, __LINE__); } while (0)
 
 /* A fresh directory under $TMPDIR (or /tmp), mode 0755, removed by rmtree(). */
 static inline void scratch(char dir[256])
