@@ -5,8 +5,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "inifile.h"
@@ -88,9 +90,64 @@ int claim_inspect(const char *state_dir, const char *addr, struct claim_info *ci
 	close(fd);
 	if (r < 0)
 		return -1;
-	r = claim_parse(text, len, path, ci, e);
+	/* A claim read while its owner writes it may be partial; that is no reason to fail a
+	 * --list, and its lock still says whether the device is taken. */
+	{
+		struct perr ignore = { 0 };
+		if (claim_parse(text, len, path, ci, &ignore) < 0) {
+			bool held = ci->held;
+			memset(ci, 0, sizeof(*ci));
+			ci->exists = true;
+			ci->held = held;
+			ci->unreadable = true;
+		}
+	}
 	free(text);
-	return r;
+	return 0;
+}
+
+int claim_take(const char *state_dir, const char *addr, const char *vm, const char *orig_driver,
+	       const char *model, struct perr *e)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char path[512], text[256];
+	struct stat sb;
+	int fd, n;
+
+	if (xsnprintf(path, sizeof(path), "%s/claims", state_dir) < 0)
+		return fail(e, EX_CONFIG, "%s: path too long", state_dir);
+	if (mkdir(state_dir, 0755) < 0 && errno != EEXIST)
+		return fail_errno(e, EX_CANTCREAT, "%s", state_dir);
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return fail_errno(e, EX_CANTCREAT, "%s", path);
+	if (xsnprintf(path, sizeof(path), "%s/claims/%s", state_dir, addr) < 0)
+		return fail(e, EX_CONFIG, "%s: path too long", state_dir);
+	/* no O_CLOEXEC: the lock must pass to QEMU; no O_TRUNC: the old content belongs to
+	 * whoever holds the lock until we have it */
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600);
+	if (fd < 0)
+		return fail_errno(e, EX_CANTCREAT, "%s", path);
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_uid != geteuid()) {
+		close(fd);
+		return fail(e, EX_CANTCREAT, "%s: not a claim file of ours", path);
+	}
+	if (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
+		int err = errno;
+		close(fd);
+		if (err == EAGAIN || err == EACCES)
+			return -2;
+		errno = err;
+		return fail_errno(e, EX_OSERR, "%s: F_OFD_SETLK", path);
+	}
+	n = snprintf(text, sizeof(text), "vm=%s\npid=%ld\norig_driver=%s\nmodel=%s\n", vm,
+		     (long)getpid(), orig_driver, model);
+	if (n < 0 || (size_t)n >= sizeof(text) || ftruncate(fd, 0) < 0 ||
+	    pwrite(fd, text, (size_t)n, 0) != n) {
+		fail_errno(e, EX_IOERR, "%s: writing the claim", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 int claim_each_held(const char *state_dir,

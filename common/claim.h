@@ -13,11 +13,20 @@ struct claim_info {
 	long pid;
 	char orig_driver[64];
 	char model[MODEL_NAME_MAX + 1];
+	bool unreadable; /* the file did not parse (e.g. read while being written) */
 };
 
 /* Look at the claim of addr without taking it (F_OFD_GETLK), so it never disturbs a launch. */
 int claim_inspect(const char *state_dir, const char *addr, struct claim_info *ci,
 		  struct perr *e) MUST_CHECK;
+
+/* Claim addr for VM vm (SPEC step 3): open <state_dir>/claims/<addr> without following a
+ * symlink, take the OFD write lock without waiting, then write vm=, pid=, orig_driver= and
+ * model=. The descriptor is NOT close-on-exec: QEMU inherits it, so the claim lives exactly as
+ * long as the VM process. Returns the descriptor, -2 when another process holds the claim
+ * (try the next device), -1 on error. */
+int claim_take(const char *state_dir, const char *addr, const char *vm, const char *orig_driver,
+	       const char *model, struct perr *e) MUST_CHECK;
 
 /* Parse a claim file's text (vm=, pid=, orig_driver=, model= lines). */
 int claim_parse(const char *text, size_t len, const char *name, struct claim_info *ci,

@@ -147,7 +147,9 @@ void report_list(const struct inventory *inv, const struct claim_info *claims, b
 			sbuf_printf(b, "%-12s  %-16s  %-8s  %04x:%04x  %-4s  %-5s  %-10s  ", d->addr,
 				    d->model, d->dev_type, d->vendor, d->device, num(d->numa_node, n),
 				    num(d->iommu_group, g), dash(d->driver));
-			if (ci->held)
+			if (ci->held && ci->unreadable)
+				sbuf_printf(b, "claimed\n");
+			else if (ci->held)
 				sbuf_printf(b, "claimed by %s (pid %ld)\n", dash(ci->vm), ci->pid);
 			else
 				sbuf_printf(b, "free%s\n", ci->exists ? " (not yet released)" : "");

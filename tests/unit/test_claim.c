@@ -1,6 +1,7 @@
 /* test_claim.c - claims are inspected without being taken; atomic files never tear. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 #include "cm.h"
@@ -67,6 +68,10 @@ static void test_inspect(void **state)
 	assert_int_equal(claim_inspect(dir, "0000:3b:00.0", &ci, &e), 0);
 	assert_true(ci.held);
 
+	/* caught half-written: still held, details unknown, and no error for --list */
+	put_file(claims, "0000:3b:00.0", "vm=a\npi", 0600);
+	assert_int_equal(claim_inspect(dir, "0000:3b:00.0", &ci, &e), 0);
+	assert_true(ci.held && ci.unreadable);
 	put_file(claims, "0000:af:00.0", "vm=b\npid=8\n", 0600);     /* not held */
 	put_file(claims, "README", "not a claim\n", 0600);            /* not an address */
 	assert_int_equal(claim_each_held(dir, count_held, &held, &e), 0);
@@ -81,6 +86,70 @@ static void test_inspect(void **state)
 	assert_int_equal(symlink("/etc/passwd", path), 0);
 	assert_int_equal(claim_inspect(dir, "0000:01:00.0", &ci, &e), -1);
 	assert_int_equal(e.code, EX_OSERR);
+	rmtree(dir);
+}
+
+static void test_take(void **state)
+{
+	char dir[256], path[400], text[256];
+	struct claim_info ci;
+	struct perr e = { 0 };
+	struct stat sb;
+	pid_t child;
+	int fd, fd2, status;
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	scratch(dir);
+	fd = claim_take(dir, "0000:3b:00.0", "vm-a", "", "Atlas-800", &e);
+	assert_true(fd >= 0);
+	assert_int_equal(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0); /* QEMU must inherit it */
+	snprintf(path, sizeof(path), "%s/claims/0000:3b:00.0", dir);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	f = fopen(path, "r");
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	char want[128];
+	snprintf(want, sizeof(want), "vm=vm-a\npid=%ld\norig_driver=\nmodel=Atlas-800\n", (long)getpid());
+	assert_string_equal(text, want);
+	/* a second claim loses, even from this process (OFD locks belong to the open file) */
+	assert_int_equal(claim_take(dir, "0000:3b:00.0", "vm-b", "", "Atlas-800", &e), -2);
+	assert_int_equal(claim_inspect(dir, "0000:3b:00.0", &ci, &e), 0);
+	assert_true(ci.held);
+	assert_string_equal(ci.vm, "vm-a");
+	assert_int_equal(ci.pid, getpid());
+
+	/* the claim goes with the descriptor across exec, and ends with the process */
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		execl("/bin/sleep", "sleep", "30", (char *)NULL);
+		_exit(127);
+	}
+	close(fd);
+	usleep(100 * 1000);
+	assert_int_equal(claim_inspect(dir, "0000:3b:00.0", &ci, &e), 0);
+	assert_true(ci.held);
+	assert_int_equal(kill(child, SIGKILL), 0);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(claim_inspect(dir, "0000:3b:00.0", &ci, &e), 0);
+	assert_false(ci.held);
+	fd2 = claim_take(dir, "0000:3b:00.0", "vm-b", "nvidia", "Atlas-800", &e);
+	assert_true(fd2 >= 0);
+	assert_int_equal(claim_inspect(dir, "0000:3b:00.0", &ci, &e), 0);
+	assert_string_equal(ci.vm, "vm-b"); /* the old content was replaced whole */
+	assert_string_equal(ci.orig_driver, "nvidia");
+	close(fd2);
+
+	/* never through a symlink planted in the claims directory */
+	snprintf(path, sizeof(path), "%s/claims/0000:af:00.0", dir);
+	assert_int_equal(symlink("/etc/passwd", path), 0);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(claim_take(dir, "0000:af:00.0", "vm-c", "", "Atlas-800", &e), -1);
+	assert_int_equal(e.code, EX_CANTCREAT);
 	rmtree(dir);
 }
 
@@ -158,6 +227,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_inspect),
+		cmocka_unit_test(test_take),
 		cmocka_unit_test(test_atomic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
