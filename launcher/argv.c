@@ -69,7 +69,7 @@ static void add(struct argv *a, const char *fmt, ...)
 int qemu_argv(const struct host_config *host, const struct vm_config *vm,
 	      const char (*devs)[PCI_ADDR_LEN], size_t n_dev, struct argv *a, struct perr *e)
 {
-	char qmp[600], file[600], ifname[64];
+	char file[600], ifname[64];
 	const char *bad = NULL;
 	bool q35 = strcmp(vm->machine, "q35") == 0, kvm = strcmp(vm->accel, "kvm") == 0;
 
@@ -89,9 +89,10 @@ int qemu_argv(const struct host_config *host, const struct vm_config *vm,
 	add(a, "-no-user-config");
 	add(a, "-sandbox");
 	add(a, "%s", sandbox);
-	ESC(qmp, host->state_dir);
-	add(a, "-qmp");
-	add(a, "unix:%s/vms/%s.qmp,server=on,wait=off", qmp, vm->name);
+	add(a, "-chardev");
+	add(a, "socket,id=pcipass.qmp,fd=%d,server=on,wait=off", QMP_FD);
+	add(a, "-mon");
+	add(a, "chardev=pcipass.qmp,mode=control");
 	if (vm->vnc[0]) {
 		add(a, "-device");
 		add(a, "VGA");

@@ -16,8 +16,13 @@ struct argv {
  * doubled, so it cannot start an option of its own; control characters are refused. */
 int qemu_escape(const char *in, char *out, size_t size) MUST_CHECK;
 
+/* The descriptor QEMU finds its QMP socket on: pcipass-run binds <state_dir>/vms/<name>.qmp
+ * itself, as root, gives it to the VM's user and passes it down (as libvirt does), so QEMU
+ * never needs to write in the state directory. */
+#define QMP_FD 3
+
 /* The whole argv for vm with devs passed through. QEMU's own -sandbox closes exec after start,
- * whatever vm.ini says; the QMP socket is always <state_dir>/vms/<name>.qmp. */
+ * whatever vm.ini says. */
 int qemu_argv(const struct host_config *host, const struct vm_config *vm,
 	      const char (*devs)[PCI_ADDR_LEN], size_t n_dev, struct argv *out,
 	      struct perr *e) MUST_CHECK;

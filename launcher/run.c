@@ -1,23 +1,30 @@
 /* run.c - pcipass-run: start a VM with custom PCI devices passed through.
  *
- * This milestone plans a launch (SPEC steps 1, 2 and 4) and prints it with --dry-run; the
- * steps that change the host (claim, bind, prepare, drop privileges, seccomp, exec) come next. */
+ * Built so far: the plan (SPEC steps 1, 2 and 4, printed by --dry-run) and the launch of a VM
+ * without passthrough devices (steps 6 to 9). Claiming and binding devices (3 and 5) and
+ * --release come next; until then a VM asking for devices is refused before anything changes. */
+#include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <unistd.h>
 
 #include "argv.h"
 #include "claim.h"
 #include "config.h"
 #include "inventory.h"
+#include "filter.h"
 #include "model.h"
+#include "prepare.h"
 #include "select.h"
 #include "vmconf.h"
 
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: pcipass-run [-c FILE] --dry-run VM.INI\n"
+	fprintf(to, "usage: pcipass-run [-c FILE] [--dry-run] VM.INI\n"
 		    "  -c, --config FILE  host configuration (default " DEFAULT_CONFIG ")\n"
 		    "  -n, --dry-run      check everything, change nothing, print the plan and QEMU's argv\n"
 		    "  -h, --help, --version\n");
@@ -49,9 +56,12 @@ static int plan_launch(struct plan *p, const char *vm_ini, struct perr *e)
 {
 	char addrs[VM_DEV_MAX][PCI_ADDR_LEN];
 
-	if (models_load(p->host.models_dir, true, &p->models, e) < 0 ||
-	    inventory_load(p->host.inventory, &p->inv, e) < 0 ||
-	    vm_load(vm_ini, &p->host, &p->vm, e) < 0)
+	if (vm_load(vm_ini, &p->host, &p->vm, e) < 0)
+		return -1;
+	/* models and inventory matter to a VM that asks for devices; one without may start on a
+	 * host never probed */
+	if (p->vm.n_req > 0 && (models_load(p->host.models_dir, true, &p->models, e) < 0 ||
+				inventory_load(p->host.inventory, &p->inv, e) < 0))
 		return -1;
 	if (p->host.disable_custom_device && p->vm.n_req > 0)
 		return fail(e, EX_UNAVAILABLE, "custom devices are disabled on this host (disable_custom_device)");
@@ -82,6 +92,73 @@ static int plan_launch(struct plan *p, const char *vm_ini, struct perr *e)
 		strcpy(addrs[i], d->addr);
 	}
 	return qemu_argv(&p->host, &p->vm, (const char(*)[PCI_ADDR_LEN])addrs, p->n_picks, &p->argv, e);
+}
+
+static bool to_syslog;
+
+/* Every step, with the VM's name: on stderr, and in syslog when stderr is not a terminal. */
+static void say(const char *vm, const char *fmt, ...) PRINTF(2, 3);
+static void say(const char *vm, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "pcipass-run: vm %s: %s\n", vm, msg);
+	if (to_syslog)
+		syslog(LOG_INFO, "vm %s: %s", vm, msg);
+}
+
+/* The launch, SPEC's steps in order. A failure before the exec undoes what was done; after
+ * it, the name lock (and the claims) end with the QEMU process itself. */
+static int launch(struct plan *p, const char *vm_ini, struct perr *e)
+{
+	static char path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin"; /* the whole environment */
+	char *const env[] = { path, NULL };
+	const char *vm = p->vm.name;
+	struct vm_user u;
+	bool kept;
+	int name, qmp;
+
+	if (geteuid() != 0)
+		return fail(e, EX_NOPERM, "must run as root (binds devices, then drops to the VM's user)");
+	/* 1, 2, 4: every file read and checked, devices selected, their IOMMU groups checked */
+	if (plan_launch(p, vm_ini, e) < 0)
+		return -1;
+	vm = p->vm.name;
+	say(vm, "planned: %zu device%s, user %s", p->n_picks, p->n_picks == 1 ? "" : "s", p->vm.user);
+	/* 3, 5: claiming and binding devices are the launcher's next step */
+	if (p->n_picks > 0)
+		return fail(e, EX_UNAVAILABLE,
+			    "%s: passing devices through is not built yet (claims and vfio-pci binding come next); "
+			    "only VMs without [devices] start", p->vm.file);
+	/* 6: prepare */
+	if (user_resolve(p->vm.user, p->host.allow_root_vm, &u, e) < 0)
+		return -1;
+	name = name_lock(p->host.state_dir, vm, e);
+	if (name == -2)
+		return fail(e, EX_UNAVAILABLE, "a VM named %s is running", vm);
+	if (name < 0)
+		return -1;
+	qmp = qmp_listen(p->host.state_dir, vm, &u, e);
+	if (qmp < 0 || limits_set(p->vm.memory_mib, p->n_picks > 0, &kept, e) < 0) {
+		close(name);
+		return -1;
+	}
+	if (kept)
+		say(vm, "warning: cannot raise RLIMIT_MEMLOCK (no CAP_SYS_RESOURCE); kept, as no device is passed through");
+	say(vm, "QMP socket %s/vms/%s.qmp; memlock limit %llu MiB; exec %s as %s (uid %u)",
+	    p->host.state_dir, vm, p->vm.memory_mib + 1024, p->argv.v[0], u.name, (unsigned)u.uid);
+	closelog();
+	if (fds_arrange(qmp, &name, 1, e) < 0)
+		return -1;
+	/* 7: drop privileges; 8: the seccomp filter, last before 9: exec */
+	if (privs_drop(&u, e) < 0 || seccomp_install(p->host.seccomp_action, e) < 0)
+		return -1;
+	execve(p->argv.v[0], p->argv.v, env);
+	return fail_errno(e, EX_OSERR, "exec %s", p->argv.v[0]);
 }
 
 static void show_plan(const struct plan *p, struct sbuf *b)
@@ -127,9 +204,19 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		die(EX_USAGE, "expected one VM definition (try --help)");
-	if (!dry)
-		die(EX_UNAVAILABLE, "launching is not built yet: only --dry-run is (see launcher/README.md)");
-	if (config_load(config, explicit, &p.host, &e) < 0 || plan_launch(&p, argv[optind], &e) < 0) {
+	to_syslog = !isatty(STDERR_FILENO);
+	if (to_syslog)
+		openlog("pcipass-run", LOG_PID, LOG_DAEMON);
+	if (config_load(config, explicit, &p.host, &e) < 0) {
+		plan_free(&p);
+		die_perr(&e);
+	}
+	if (!dry) {
+		launch(&p, argv[optind], &e);
+		plan_free(&p);
+		die_perr(&e); /* the exec did not happen */
+	}
+	if (plan_launch(&p, argv[optind], &e) < 0) {
 		plan_free(&p);
 		die_perr(&e);
 	}

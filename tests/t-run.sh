@@ -66,46 +66,14 @@ printf '[vm]\nname = a\nmemory = 1G\n[disk]\nfile = /img/a.qcow2,file.driver=hos
 $RUN -c "$CONF" --dry-run "$TMPROOT/comma.ini" >"$TMPROOT/out"
 check "a comma in a disk path is doubled in the argv" \
 	grep -q -- '-drive file=/img/a.qcow2,,file.driver=host_device,format=qcow2,if=none,id=disk0' "$TMPROOT/out"
-expect_fail run-not-built 69 $RUN -c "$CONF" "$TMPROOT/vm.ini"
+if [ "$(id -u)" = 0 ]; then
+	before=$(tree_sum "$H")
+	$RUN -c "$CONF" "$TMPROOT/vm.ini" >"$TMPROOT/out" 2>"$TMPROOT/err"
+	check "launch with devices: refused (69) until binding is built" test $? = 69
+	tail -n 1 "$TMPROOT/err" >"$TMPROOT/last"
+	golden run-devices-not-built "$TMPROOT/last"
+	check "launch with devices: nothing changed" test "$(tree_sum "$H")" = "$before"
+fi
 expect_fail run-no-file 66 $RUN -c "$CONF" --dry-run "$TMPROOT/none.ini"
 expect_fail run-args 64 $RUN -c "$CONF" --dry-run
 
-# The argv the dry-run prints is one real QEMU accepts: start it (TCG, paused, no devices: this
-# host has no IOMMU) and ask it over the QMP socket the argv names.
-qmp() { # qmp SOCKET COMMAND...: send each command, print each reply
-	python3 - "$@" <<'PY'
-import json, socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-for _ in range(100):
-    try:
-        s.connect(sys.argv[1]); break
-    except OSError:
-        time.sleep(0.1)
-f = s.makefile("rw")
-f.readline()
-for cmd in sys.argv[2:]:
-    f.write(json.dumps({"execute": cmd}) + "\n"); f.flush()
-    while True:
-        r = json.loads(f.readline())
-        if "event" not in r:
-            print(json.dumps(r.get("return")))
-            break
-PY
-}
-if command -v qemu-system-x86_64 >/dev/null && command -v python3 >/dev/null; then
-	mkdir -p "$H/run/vms"
-	truncate -s 8M "$TMPROOT/disk.raw"
-	printf '[vm]\nname = qemu-check\nmemory = 128M\naccel = tcg\npaused = true\n[disk]\nfile = %s\nformat = raw\n[net]\nmode = user\n' \
-		"$TMPROOT/disk.raw" >"$TMPROOT/real.ini"
-	$RUN -c "$CONF" --dry-run "$TMPROOT/real.ini" | sed '1,/^qemu:$/d' | tr -d '\\\n' >"$TMPROOT/argv"
-	sed -i "s|/usr/bin/qemu-system-x86_64|$(command -v qemu-system-x86_64)|" "$TMPROOT/argv"
-	eval "set -- $(cat "$TMPROOT/argv")"
-	timeout 60 "$@" >"$TMPROOT/qemu.log" 2>&1 &
-	qemu=$!
-	qmp "$H/run/vms/qemu-check.qmp" qmp_capabilities query-status quit >"$TMPROOT/qmp" 2>&1
-	wait $qemu
-	check "real QEMU accepts the dry-run argv (exit after quit)" test $? = 0
-	check "real QEMU over QMP: paused (-S), as vm.ini asked" grep -q '"status": "prelaunch"' "$TMPROOT/qmp"
-else
-	skip "real QEMU accepts the dry-run argv (qemu-system-x86 or python3 not installed)"
-fi

@@ -218,8 +218,8 @@ static void test_argv(void **state)
 			sandbox = strcmp(a.v[i + 1], "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny") == 0;
 		if (strcmp(a.v[i], "-drive") == 0)
 			assert_string_equal(a.v[i + 1], "file=/i/a,,format=raw,,file=/etc/shadow,format=qcow2,if=none,id=disk0");
-		if (strcmp(a.v[i], "-qmp") == 0)
-			assert_string_equal(a.v[i + 1], "unix:/run/pcipass/vms/w.qmp,server=on,wait=off");
+		if (strcmp(a.v[i], "-chardev") == 0)
+			assert_string_equal(a.v[i + 1], "socket,id=pcipass.qmp,fd=3,server=on,wait=off");
 	}
 	assert_true(sandbox);
 	argv_show(&a, &b);

@@ -1,0 +1,76 @@
+/* qemu_report.c - test helper: stands in for QEMU and reports what it was given (steps 6-9):
+ * ids and groups, capabilities, NoNewPrivs, seccomp mode, rlimits, umask, open descriptors,
+ * environment and argv, one "key=value" per line on stdout. With -S in its argv it then stays
+ * up until killed, as a paused VM would. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+extern char **environ;
+
+int main(int argc, char **argv)
+{
+	char line[256], link[256], path[64];
+	gid_t groups[64];
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+	struct rlimit rl;
+	struct dirent *d;
+	FILE *f;
+	DIR *dp;
+	int n, paused = 0;
+
+	getresuid(&r, &e, &s);
+	getresgid(&rg, &eg, &sg);
+	printf("uid=%u,%u,%u\ngid=%u,%u,%u\ngroups=", r, e, s, rg, eg, sg);
+	n = getgroups(64, groups);
+	for (int i = 0; i < n; i++)
+		printf("%s%u", i ? "," : "", groups[i]);
+	printf("\n");
+	f = fopen("/proc/self/status", "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Cap", 3) || !strncmp(line, "NoNewPrivs:", 11) ||
+		    !strncmp(line, "Seccomp:", 8) || !strncmp(line, "Umask:", 6)) {
+			char key[32], val[64];
+			if (sscanf(line, "%31[^:]:%63s", key, val) == 2)
+				printf("%s=%s\n", key, val);
+		}
+	if (f)
+		fclose(f);
+	getrlimit(RLIMIT_MEMLOCK, &rl);
+	printf("memlock=%llu,%llu\n", (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
+	getrlimit(RLIMIT_CORE, &rl);
+	printf("core=%llu,%llu\n", (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
+	dp = opendir("/proc/self/fd");
+	printf("fds=");
+	for (int first = 1; dp && (d = readdir(dp));) {
+		if (d->d_name[0] == '.' || atoi(d->d_name) == dirfd(dp))
+			continue;
+		printf("%s%s", first ? "" : ",", d->d_name);
+		first = 0;
+	}
+	printf("\n");
+	if (dp)
+		closedir(dp);
+	for (int fd = 3; fd < 8; fd++) {
+		ssize_t k;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		if ((k = readlink(path, link, sizeof(link) - 1)) > 0) {
+			link[k] = '\0';
+			printf("fd%d=%s\n", fd, strncmp(link, "socket:", 7) == 0 ? "socket" : link);
+		}
+	}
+	for (char **v = environ; *v; v++)
+		printf("env=%s\n", *v);
+	for (int i = 0; i < argc; i++) {
+		printf("argv=%s\n", argv[i]);
+		paused |= strcmp(argv[i], "-S") == 0;
+	}
+	fflush(stdout);
+	while (paused)
+		pause();
+	return 0;
+}
