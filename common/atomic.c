@@ -55,6 +55,24 @@ int file_lock(const char *path, struct perr *e)
 	return fd;
 }
 
+int lock_open(const char *path, struct perr *e)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600);
+
+	if (fd < 0)
+		return fail_errno(e, EX_CANTCREAT, "%s", path);
+	if (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
+		int err = errno;
+		close(fd);
+		if (err == EAGAIN || err == EACCES)
+			return -2;
+		errno = err;
+		return fail_errno(e, EX_OSERR, "%s: F_OFD_SETLK", path);
+	}
+	return fd;
+}
+
 /* Temporaries are ".<base>.XXXXXX"; under the lock, any such file is a dead writer's. */
 static void sweep(const char *dir, const char *base)
 {

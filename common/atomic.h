@@ -13,6 +13,12 @@
  * lock's descriptor: closing it unlocks. */
 int file_lock(const char *path, struct perr *e) MUST_CHECK;
 
+/* Open path (created 0600, never through a symlink) and take its OFD write lock without
+ * waiting. Not close-on-exec: a program exec'd with it keeps the lock, which then lasts exactly
+ * as long as that process. Returns the descriptor, -2 when another open file holds the lock,
+ * -1 on error. */
+int lock_open(const char *path, struct perr *e) MUST_CHECK;
+
 /* Replace path by data: a temporary in the same directory, fsync, rename, fsync of the
  * directory. A reader sees the old file or the new one, never a mix, whatever kills us.
  * Call under file_lock(): it also removes temporaries a killed writer left behind. */

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "inifile.h"
 
 static int parse_pid(const struct ini_pos *at, const struct ini_key *k, const char *value,
@@ -109,7 +110,6 @@ int claim_inspect(const char *state_dir, const char *addr, struct claim_info *ci
 int claim_take(const char *state_dir, const char *addr, const char *vm, const char *orig_driver,
 	       const char *model, struct perr *e)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	char path[512], text[256];
 	struct stat sb;
 	int fd, n;
@@ -122,22 +122,14 @@ int claim_take(const char *state_dir, const char *addr, const char *vm, const ch
 		return fail_errno(e, EX_CANTCREAT, "%s", path);
 	if (xsnprintf(path, sizeof(path), "%s/claims/%s", state_dir, addr) < 0)
 		return fail(e, EX_CONFIG, "%s: path too long", state_dir);
-	/* no O_CLOEXEC: the lock must pass to QEMU; no O_TRUNC: the old content belongs to
+	/* not close-on-exec: the lock passes to QEMU; no O_TRUNC: the old content belongs to
 	 * whoever holds the lock until we have it */
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600);
+	fd = lock_open(path, e);
 	if (fd < 0)
-		return fail_errno(e, EX_CANTCREAT, "%s", path);
+		return fd;
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_uid != geteuid()) {
 		close(fd);
 		return fail(e, EX_CANTCREAT, "%s: not a claim file of ours", path);
-	}
-	if (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
-		int err = errno;
-		close(fd);
-		if (err == EAGAIN || err == EACCES)
-			return -2;
-		errno = err;
-		return fail_errno(e, EX_OSERR, "%s: F_OFD_SETLK", path);
 	}
 	n = snprintf(text, sizeof(text), "vm=%s\npid=%ld\norig_driver=%s\nmodel=%s\n", vm,
 		     (long)getpid(), orig_driver, model);

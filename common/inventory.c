@@ -196,13 +196,9 @@ int inventory_load(const char *path, struct inventory *inv, struct perr *e)
 {
 	char *text;
 	size_t len;
-	int fd = open_config(path, true, e), r;
+	int r;
 
-	if (fd < 0)
-		return -1;
-	r = slurp_fd(fd, path, &text, &len, e);
-	close(fd);
-	if (r < 0)
+	if (read_config(path, true, &text, &len, e) < 0)
 		return -1;
 	r = inventory_parse(text, len, path, inv, e);
 	free(text);

@@ -275,25 +275,14 @@ int models_load(const char *dir, bool trusted, struct model_set *ms, struct perr
 	if (n < 0)
 		return fail_errno(e, errno == ENOENT ? EX_NOINPUT : EX_OSERR, "%s", dir);
 	for (int i = 0; i < n; i++) {
-		char path[320];
-		int fd;
+		char path[320], *text;
+		size_t len;
 
 		if (r == 0 && xsnprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name) < 0)
 			r = fail(e, EX_DATAERR, "%s/%s: path too long", dir, list[i]->d_name);
-		if (r == 0) {
-			fd = open_config(path, trusted, e);
-			if (fd < 0)
-				r = -1;
-			else {
-				char *text;
-				size_t len;
-				r = slurp_fd(fd, path, &text, &len, e);
-				close(fd);
-				if (r == 0) {
-					r = models_parse(text, len, path, ms, e);
-					free(text);
-				}
-			}
+		if (r == 0 && (r = read_config(path, trusted, &text, &len, e)) == 0) {
+			r = models_parse(text, len, path, ms, e);
+			free(text);
 		}
 		free(list[i]);
 	}

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "inifile.h"
+
 int trust_check(const struct stat *sb, const char *what, struct perr *e)
 {
 	uid_t me = geteuid();
@@ -57,4 +59,15 @@ int open_config(const char *path, bool trusted, struct perr *e)
 		}
 	}
 	return fd;
+}
+
+int read_config(const char *path, bool trusted, char **text, size_t *len, struct perr *e)
+{
+	int fd = open_config(path, trusted, e), r;
+
+	if (fd < 0)
+		return -1;
+	r = slurp_fd(fd, path, text, len, e);
+	close(fd);
+	return r;
 }

@@ -13,6 +13,9 @@ int trust_check(const struct stat *sb, const char *what, struct perr *e) MUST_CH
  * holding it must pass trust_check(). Returns the descriptor or -1 (EX_NOINPUT when missing). */
 int open_config(const char *path, bool trusted, struct perr *e) MUST_CHECK;
 
+/* open_config() and read the whole file (at most INI_MAX_FILE) into a NUL-terminated buffer. */
+int read_config(const char *path, bool trusted, char **text, size_t *len, struct perr *e) MUST_CHECK;
+
 /* trust_check() on a directory by path. */
 int trust_dir(const char *dir, struct perr *e) MUST_CHECK;
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "argv.h"
+#include "atomic.h"
 
 int user_resolve(const char *name, bool allow_root, struct vm_user *u, struct perr *e)
 {
@@ -51,24 +52,11 @@ static int vms_path(char *buf, size_t size, const char *state_dir, const char *v
 
 int name_lock(const char *state_dir, const char *vm, struct perr *e)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	char path[600];
-	int fd;
 
 	if (vms_path(path, sizeof(path), state_dir, vm, "lock", e) < 0)
 		return -1;
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return fail_errno(e, EX_CANTCREAT, "%s", path);
-	if (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
-		int err = errno;
-		close(fd);
-		if (err == EAGAIN || err == EACCES)
-			return -2;
-		errno = err;
-		return fail_errno(e, EX_OSERR, "%s", path);
-	}
-	return fd;
+	return lock_open(path, e);
 }
 
 int qmp_listen(const char *state_dir, const char *vm, const struct vm_user *u, struct perr *e)

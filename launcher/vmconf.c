@@ -391,13 +391,9 @@ int vm_load(const char *path, const struct host_config *host, struct vm_config *
 {
 	char *text;
 	size_t len;
-	int fd = open_config(path, false, e), r;
+	int r;
 
-	if (fd < 0)
-		return -1;
-	r = slurp_fd(fd, path, &text, &len, e);
-	close(fd);
-	if (r < 0)
+	if (read_config(path, false, &text, &len, e) < 0)
 		return -1;
 	r = vm_parse(text, len, path, host, vm, e);
 	free(text);
