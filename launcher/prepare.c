@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -106,6 +107,17 @@ int limits_set(unsigned long long memory_mib, bool need_memlock, bool *kept_meml
 		return fail_errno(e, EX_OSERR, "RLIMIT_CORE");
 	umask(077);
 	return 0;
+}
+
+void signals_reset(void)
+{
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL); /* fails harmlessly for the numbers glibc keeps */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 int fds_arrange(int qmp, const int *keep, size_t n, struct perr *e)

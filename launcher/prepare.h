@@ -30,6 +30,10 @@ int qmp_listen(const char *state_dir, const char *vm, const struct vm_user *u,
 int limits_set(unsigned long long memory_mib, bool need_memlock, bool *kept_memlock,
 	       struct perr *e) MUST_CHECK;
 
+/* No signal blocked or ignored: what pcipass-run inherited (say, SIGTERM ignored by the shell
+ * that started it) must not reach QEMU, or it could not be stopped. */
+void signals_reset(void);
+
 /* Descriptors as QEMU gets them: stdio, qmp on QMP_FD, keep[] right after, nothing else. */
 int fds_arrange(int qmp, const int *keep, size_t n, struct perr *e) MUST_CHECK;
 

@@ -117,7 +117,7 @@ static int launch(struct plan *p, const char *vm_ini, struct perr *e)
 {
 	static char path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin"; /* the whole environment */
 	char *const env[] = { path, NULL };
-	const char *vm = p->vm.name;
+	const char *vm;
 	struct vm_user u;
 	bool kept;
 	int name, qmp;
@@ -143,10 +143,16 @@ static int launch(struct plan *p, const char *vm_ini, struct perr *e)
 	if (name < 0)
 		return -1;
 	qmp = qmp_listen(p->host.state_dir, vm, &u, e);
-	if (qmp < 0 || limits_set(p->vm.memory_mib, p->n_picks > 0, &kept, e) < 0) {
+	if (qmp < 0) {
 		close(name);
 		return -1;
 	}
+	if (limits_set(p->vm.memory_mib, p->n_picks > 0, &kept, e) < 0) {
+		close(qmp);
+		close(name);
+		return -1;
+	}
+	signals_reset();
 	if (kept)
 		say(vm, "warning: cannot raise RLIMIT_MEMLOCK (no CAP_SYS_RESOURCE); kept, as no device is passed through");
 	say(vm, "QMP socket %s/vms/%s.qmp; memlock limit %llu MiB; exec %s as %s (uid %u)",

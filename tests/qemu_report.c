@@ -33,7 +33,8 @@ int main(int argc, char **argv)
 	f = fopen("/proc/self/status", "r");
 	while (f && fgets(line, sizeof(line), f))
 		if (!strncmp(line, "Cap", 3) || !strncmp(line, "NoNewPrivs:", 11) ||
-		    !strncmp(line, "Seccomp:", 8) || !strncmp(line, "Umask:", 6)) {
+		    !strncmp(line, "Seccomp:", 8) || !strncmp(line, "Umask:", 6) ||
+		    !strncmp(line, "SigIgn:", 7) || !strncmp(line, "SigBlk:", 7)) {
 			char key[32], val[64];
 			if (sscanf(line, "%31[^:]:%63s", key, val) == 2)
 				printf("%s=%s\n", key, val);

@@ -25,7 +25,9 @@ conf_with() { # conf_with QEMU: the host's config, with that binary and run_as n
 }
 printf '[vm]\nname = rep-1\nmemory = 256M\naccel = tcg\n' >"$TMPROOT/rep.ini"
 C=$(conf_with "$BUILD/qemu-report")
-$RUN -c "$C" "$TMPROOT/rep.ini" >"$TMPROOT/report" 2>"$TMPROOT/err"
+# started with SIGTERM ignored and SIGINT blocked, as a careless parent might
+python3 -c 'import os, signal, sys; signal.signal(signal.SIGTERM, signal.SIG_IGN); signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT]); os.execv(sys.argv[1], sys.argv[1:])' \
+	$RUN -c "$C" "$TMPROOT/rep.ini" >"$TMPROOT/report" 2>"$TMPROOT/err"
 check "stand-in QEMU ran (exit 0)" test $? = 0
 has() { grep -qx -- "$1" "$TMPROOT/report"; }
 check "step 7: uid is nobody's, real, effective and saved" has "uid=$NOBODY,$NOBODY,$NOBODY"
@@ -46,6 +48,8 @@ else
 fi
 check "step 6: RLIMIT_CORE = 0" has "core=0,0"
 check "step 6: umask 077" has "Umask=0077"
+check "step 6: no signal ignored (SIGTERM was)" has "SigIgn=0000000000000000"
+check "step 6: no signal blocked (SIGINT was)" has "SigBlk=0000000000000000"
 check "step 6: only stdio, the QMP socket and the name lock are open" has "fds=0,1,2,3,4"
 check "step 6: fd 3 is the QMP socket" has "fd3=socket"
 check "step 6: fd 4 is the name lock" has "fd4=$H/run/vms/rep-1.lock"
