@@ -127,9 +127,9 @@ int fds_arrange(int qmp, const int *keep, size_t n, struct perr *e)
 
 	if (n > 64)
 		return fail(e, EX_SOFTWARE, "too many descriptors to keep");
-	/* first out of the way (so that no source is overwritten), then into place */
+	/* first above the target range (so that no source is overwritten), then into place */
 	for (size_t i = 0; i < all; i++) {
-		high[i] = fcntl(i == 0 ? qmp : keep[i - 1], F_DUPFD_CLOEXEC, 256);
+		high[i] = fcntl(i == 0 ? qmp : keep[i - 1], F_DUPFD_CLOEXEC, QMP_FD + (int)all);
 		if (high[i] < 0)
 			return fail_errno(e, EX_OSERR, "fcntl F_DUPFD");
 	}
