@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -111,11 +112,19 @@ int limits_set(unsigned long long memory_mib, bool need_memlock, bool *kept_meml
 
 void signals_reset(void)
 {
+	/* the kernel's struct sigaction: glibc's sigaction() refuses the two real-time signals it
+	 * keeps for itself (32, 33), which a parent such as make may leave ignored */
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		unsigned long mask;
+	} dfl = { SIG_DFL, 0, NULL, 0 };
 	sigset_t none;
 
-	for (int sig = 1; sig < NSIG; sig++)
+	for (long sig = 1; sig <= 64; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL); /* fails harmlessly for the numbers glibc keeps */
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }

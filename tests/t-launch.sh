@@ -48,7 +48,7 @@ else
 fi
 check "step 6: RLIMIT_CORE = 0" has "core=0,0"
 check "step 6: umask 077" has "Umask=0077"
-check "step 6: no signal ignored (SIGTERM was)" has "SigIgn=0000000000000000"
+check "step 6: no signal ignored (SIGTERM was; and make leaves 32 and 33 ignored)" has "SigIgn=0000000000000000"
 check "step 6: no signal blocked (SIGINT was)" has "SigBlk=0000000000000000"
 check "step 6: only stdio, the QMP socket and the name lock are open" has "fds=0,1,2,3,4"
 check "step 6: fd 3 is the QMP socket" has "fd3=socket"
