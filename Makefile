@@ -49,6 +49,8 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 PROGS := $(BUILD)/pcipass-probe $(BUILD)/pcipass-model
 # pcipass-run is built and tested, but installed only once it can launch (issue 4)
 RUN   := $(BUILD)/pcipass-run
+MAN8  := probe/pcipass-probe.8 probe/pcipass-model.8
+MAN5  := conf/pcipass.conf.5
 TOOLS := $(BUILD)/fakehost $(BUILD)/claimhold $(BUILD)/qemu-report
 
 .SECONDARY:
@@ -135,11 +137,15 @@ deps:
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/pcipass/models.d
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	test -e $(DESTDIR)$(SYSCONFDIR)/pcipass/pcipass.conf || \
 		install -m 0644 conf/pcipass.conf $(DESTDIR)$(SYSCONFDIR)/pcipass/pcipass.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/pcipass-probe $(DESTDIR)$(SBINDIR)/pcipass-model
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8))) $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5)))
 
 clean:
 	rm -rf build
