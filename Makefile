@@ -42,7 +42,7 @@ PROBE_LIB  := probe/scan.c probe/report.c probe/update.c
 MODEL_SRC  := probe/model_cmd.c
 RUN_SRC    := launcher/run.c
 RUN_LIB    := launcher/vmconf.c launcher/argv.c launcher/select.c
-RUN_SYS    := launcher/filter.c launcher/prepare.c
+RUN_SYS    := launcher/filter.c launcher/prepare.c launcher/bind.c
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -51,7 +51,7 @@ PROGS := $(BUILD)/pcipass-probe $(BUILD)/pcipass-model
 RUN   := $(BUILD)/pcipass-run
 MAN8  := probe/pcipass-probe.8 probe/pcipass-model.8
 MAN5  := conf/pcipass.conf.5
-TOOLS := $(BUILD)/fakehost $(BUILD)/claimhold $(BUILD)/qemu-report
+TOOLS := $(BUILD)/fakehost $(BUILD)/claimhold $(BUILD)/qemu-report $(BUILD)/kernelsim.so $(BUILD)/bindtool
 
 .SECONDARY:
 .PHONY: all check unit blackbox asan fuzz fuzz-smoke bench demo install uninstall clean help deps
@@ -84,6 +84,13 @@ $(BUILD)/fakehost: $(BUILD)/tests/fakehost.o
 
 $(BUILD)/claimhold: $(BUILD)/tests/claimhold.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(BUILD)/bindtool: $(BUILD)/tests/bindtool.o $(BUILD)/liblauncher.a $(BUILD)/libcommon.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_INI) $(LIBS_SECCOMP)
+
+# The kernel stand-in is preloaded into pcipass-run; never sanitized (it must not come first).
+$(BUILD)/kernelsim.so: tests/kernelsim.c
+	$(CC) -std=c17 -Wall -Wextra -Werror -O2 -g -fPIC -shared -o $@ $< -ldl
 
 # The stand-in QEMU runs under our seccomp filter, where LeakSanitizer's ptrace at exit would
 # be killed: it is never built with sanitizers.

@@ -1,0 +1,119 @@
+/* bind.c - SPEC step 5: a device moved to vfio-pci, and back. */
+#include "bind.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Write s to a sysfs control file: one write, as the kernel wants it. */
+static int control(const char *path, const char *s, struct perr *e)
+{
+	size_t n = strlen(s);
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	ssize_t w;
+
+	if (fd < 0)
+		return fail_errno(e, EX_OSERR, "%s", path);
+	w = write(fd, s, n);
+	if (w != (ssize_t)n) {
+		if (w >= 0)
+			errno = EIO;
+		fail_errno(e, EX_OSERR, "writing \"%s\" to %s", s, path);
+		close(fd);
+		return -1;
+	}
+	if (close(fd) < 0)
+		return fail_errno(e, EX_OSERR, "%s", path);
+	return 0;
+}
+
+static int dev_path(char *buf, size_t size, const char *sysfs_root, const char *addr,
+		    const char *file, struct perr *e)
+{
+	if (xsnprintf(buf, size, "%s/bus/pci/devices/%s/%s", sysfs_root, addr, file) < 0)
+		return fail(e, EX_CONFIG, "sysfs_root too long");
+	return 0;
+}
+
+int driver_of(const char *sysfs_root, const char *addr, char out[DRIVER_MAX], struct perr *e)
+{
+	char path[1024], target[1024], *base;
+	ssize_t n;
+
+	out[0] = '\0';
+	if (dev_path(path, sizeof(path), sysfs_root, addr, "driver", e) < 0)
+		return -1;
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return errno == ENOENT ? 0 : fail_errno(e, EX_OSERR, "%s", path);
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	if (xsnprintf(out, DRIVER_MAX, "%s", base ? base + 1 : target) < 0)
+		return fail(e, EX_DATAERR, "%s: driver name too long", path);
+	return 0;
+}
+
+int bind_vfio(const char *sysfs_root, const char *dev_root, const char *addr, int group,
+	      const char *vfio_driver, const char *orig, struct perr *e)
+{
+	char path[1024], now[DRIVER_MAX];
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+
+	if (dev_path(path, sizeof(path), sysfs_root, addr, "driver_override", e) < 0 ||
+	    control(path, vfio_driver, e) < 0)
+		return -1;
+	if (orig[0] && strcmp(orig, vfio_driver) != 0) {
+		if (dev_path(path, sizeof(path), sysfs_root, addr, "driver/unbind", e) < 0 ||
+		    control(path, addr, e) < 0)
+			return -1;
+	}
+	if (strcmp(orig, vfio_driver) != 0) {
+		if (xsnprintf(path, sizeof(path), "%s/bus/pci/drivers_probe", sysfs_root) < 0)
+			return fail(e, EX_CONFIG, "sysfs_root too long");
+		if (control(path, addr, e) < 0)
+			return -1;
+	}
+	if (driver_of(sysfs_root, addr, now, e) < 0)
+		return -1;
+	if (strcmp(now, vfio_driver) != 0)
+		return fail(e, EX_OSERR, "%s: bound to %s after the probe, not %s (is the %s module loaded?)",
+			    addr, now[0] ? now : "no driver", vfio_driver, vfio_driver);
+	if (xsnprintf(path, sizeof(path), "%s/vfio/%d", dev_root, group) < 0)
+		return fail(e, EX_CONFIG, "dev_root too long");
+	for (int waited = 0; access(path, F_OK) < 0; waited += 10) {
+		if (waited >= VFIO_WAIT_MS)
+			return fail(e, EX_OSERR, "%s: %s did not appear within %d ms", addr, path, VFIO_WAIT_MS);
+		nanosleep(&tick, NULL);
+	}
+	return 0;
+}
+
+int unbind_vfio(const char *sysfs_root, const char *addr, const char *vfio_driver,
+		const char *orig, struct perr *e)
+{
+	char path[1024], now[DRIVER_MAX];
+	int r = 0;
+
+	/* an empty override (a newline) means "none" to the kernel */
+	if (dev_path(path, sizeof(path), sysfs_root, addr, "driver_override", e) < 0 ||
+	    control(path, "\n", e) < 0)
+		r = -1;
+	if (driver_of(sysfs_root, addr, now, e) < 0)
+		return -1;
+	if (strcmp(now, orig) == 0)
+		return r;
+	if (strcmp(now, vfio_driver) == 0 &&
+	    (dev_path(path, sizeof(path), sysfs_root, addr, "driver/unbind", e) < 0 ||
+	     control(path, addr, e) < 0))
+		r = -1;
+	if (orig[0]) {
+		if (xsnprintf(path, sizeof(path), "%s/bus/pci/drivers/%s/bind", sysfs_root, orig) < 0 ||
+		    control(path, addr, e) < 0)
+			r = -1;
+	}
+	return r;
+}

@@ -1,0 +1,25 @@
+/* bind.h - SPEC step 5: a device moved to vfio-pci, and back. Every write is one of the
+ * kernel's sysfs controls under sysfs_root; never new_id. */
+#ifndef PCIPASS_BIND_H
+#define PCIPASS_BIND_H
+
+#include "inventory.h"
+#include "util.h"
+
+/* How long to wait for <dev_root>/vfio/<group> after the bind. */
+#define VFIO_WAIT_MS 5000
+
+/* The driver addr is bound to now ("" when none) into out. */
+int driver_of(const char *sysfs_root, const char *addr, char out[DRIVER_MAX], struct perr *e) MUST_CHECK;
+
+/* driver_override = vfio_driver, unbind from the current driver, drivers_probe; then check the
+ * driver link and wait (bounded) for the group's VFIO device. orig is the driver it had. */
+int bind_vfio(const char *sysfs_root, const char *dev_root, const char *addr, int group,
+	      const char *vfio_driver, const char *orig, struct perr *e) MUST_CHECK;
+
+/* Give addr back: clear driver_override, unbind from vfio_driver, bind to orig (none: left
+ * unbound). Goes on through failures, so as much as possible is given back; -1 if any. */
+int unbind_vfio(const char *sysfs_root, const char *addr, const char *vfio_driver,
+		const char *orig, struct perr *e);
+
+#endif
