@@ -1,6 +1,7 @@
 /* atomic.c - files replaced whole or not at all. */
 #include "atomic.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -73,6 +74,17 @@ int lock_open(const char *path, struct perr *e)
 	return fd;
 }
 
+/* mkostemp's six characters are letters and digits: ".<base>.y.lock" is not a temporary. */
+static bool temp_suffix(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 6 && s[i] != '\0'; i++)
+		if (!isalnum((unsigned char)s[i]))
+			return false;
+	return i == 6 && s[6] == '\0';
+}
+
 /* Temporaries are ".<base>.XXXXXX"; under the lock, any such file is a dead writer's. */
 static void sweep(const char *dir, const char *base)
 {
@@ -85,7 +97,7 @@ static void sweep(const char *dir, const char *base)
 	while ((d = readdir(dp)) != NULL) {
 		const char *s = d->d_name;
 		if (s[0] == '.' && strncmp(s + 1, base, n) == 0 && s[n + 1] == '.' &&
-		    strlen(s + n + 2) == 6)
+		    temp_suffix(s + n + 2))
 			unlinkat(dirfd(dp), s, 0);
 	}
 	closedir(dp);

@@ -49,10 +49,24 @@ static const char *skip_blank(const char *s, const char *end)
 	return s;
 }
 
+/* The first of chars in [s, end), or NULL, stopping where inih would: at a ';' after a blank
+ * (an inline comment). Our view of a line must be inih's, or inih reports a syntax error
+ * after we have already acted on the line. */
+static const char *find_sep(const char *s, const char *end, const char *chars)
+{
+	for (const char *p = s; p < end; p++) {
+		if (strchr(chars, *p) != NULL)
+			return p;
+		if (*p == ';' && p > s && (p[-1] == ' ' || p[-1] == '\t'))
+			return NULL;
+	}
+	return NULL;
+}
+
 /* "[name]" followed by nothing or a comment. */
 static int take_section(struct stream *st, const char *s, const char *end)
 {
-	const char *close = memchr(s, ']', (size_t)(end - s));
+	const char *close = find_sep(s, end, "]");
 	const char *rest;
 
 	if (close == NULL)
@@ -75,11 +89,9 @@ static int take_section(struct stream *st, const char *s, const char *end)
 /* Remember the key as written: inih would cut it at 50 bytes. */
 static int take_key(struct stream *st, const char *s, const char *end)
 {
-	const char *sep = s;
+	const char *sep = find_sep(s, end, "=:");
 
-	while (sep < end && *sep != '=' && *sep != ':')
-		sep++;
-	if (sep == end)
+	if (sep == NULL)
 		return stop(st, "expected `key = value`, `[section]` or a comment");
 	while (sep > s && (sep[-1] == ' ' || sep[-1] == '\t'))
 		sep--;

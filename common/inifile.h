@@ -10,8 +10,9 @@
 #include <stddef.h>
 #include "util.h"
 
-/* Largest file we agree to read: a models.d file or an inventory of 8192 devices fits. */
-#define INI_MAX_FILE (4u << 20)
+/* Largest file we agree to read: the largest inventory the probe can write (INVENTORY_MAX
+ * devices with the longest names, see inventory.c) fits. */
+#define INI_MAX_FILE (32u << 20)
 
 struct ini_pos {
 	const char *file;

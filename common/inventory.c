@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "inifile.h"
@@ -31,6 +32,10 @@ void inventory_free(struct inventory *inv)
 	memset(inv, 0, sizeof(*inv));
 }
 
+/* A device renders to at most ~390 bytes (longest model, type, driver and numbers): what the
+ * probe writes, it can always read back. */
+_Static_assert((size_t)INVENTORY_MAX * 400 + 200 <= INI_MAX_FILE, "inventory larger than INI_MAX_FILE");
+
 int inventory_render(const struct inventory *inv, struct sbuf *b)
 {
 	sbuf_printf(b, "; written by pcipass-probe; do not edit\n[host]\ngenerated = %s\n"
@@ -54,9 +59,13 @@ int inventory_render(const struct inventory *inv, struct sbuf *b)
 static int parse_stamp(const struct ini_pos *at, const struct ini_key *k, const char *value,
 		       void *field, struct perr *e)
 {
+	struct tm tm = { 0 };
+	const char *end;
 	char b[128];
 
-	if (strlen(value) != 20 || strspn(value, "0123456789-:TZ") != 20)
+	/* strptime checks the fields' ranges; the length check keeps it to exactly this shape */
+	if (strlen(value) != 20 || (end = strptime(value, "%Y-%m-%dT%H:%M:%SZ", &tm)) == NULL ||
+	    *end != '\0' || strspn(value, "0123456789-:TZ") != 20 || value[4] != '-' || value[7] != '-')
 		return ini_fail(e, at, EX_DATAERR, "%s: expected a UTC time like 2026-11-24T10:00:00Z, got \"%s\"",
 				k->name, shown(value, b));
 	strcpy(field, value);

@@ -126,6 +126,8 @@ static int on_section(void *user, const struct ini_pos *at, const char *name, st
 
 	if (why)
 		return ini_fail(e, at, EX_DATAERR, "model name \"%s\": %s", shown(name, b), why);
+	if (ps->ms->n == MODELS_MAX)
+		return ini_fail(e, at, EX_DATAERR, "[%s]: more than %d models", name, MODELS_MAX);
 	strcpy(m.name, name);
 	if (xsnprintf(m.file, sizeof(m.file), "%s", ps->file) < 0)
 		return fail(e, EX_DATAERR, "%s: path too long", ps->file);

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,22 @@ void die_perr(const struct perr *e)
 {
 	fprintf(stderr, "%s: %s\n", progname, e->msg);
 	exit(e->code ? e->code : EX_SOFTWARE);
+}
+
+void die_getopt(int ch, int argc, char **argv)
+{
+	const char *w = argv[optind - 1];
+	size_t n = strlen(w);
+
+	/* glibc moves optind past a word once its last letter is read: an unknown letter inside a
+	 * group leaves optind on the group itself */
+	if (optopt != 0 && optind < argc && argv[optind][0] == '-' && argv[optind][1] != '-' &&
+	    strchr(argv[optind] + 1, optopt) != NULL &&
+	    !(w[0] == '-' && w[1] != '-' && n > 1 && w[n - 1] == optopt))
+		w = argv[optind];
+	if (ch == ':')
+		die(EX_USAGE, "missing argument for \"%s\" (try --help)", w);
+	die(EX_USAGE, "unknown option \"%s\" (try --help)", w);
 }
 
 void die(int code, const char *fmt, ...)

@@ -30,6 +30,9 @@ extern const char *progname;
 void die_perr(const struct perr *e) NORETURN;
 void die(int code, const char *fmt, ...) PRINTF(2, 3) NORETURN;
 void warnx_(const char *fmt, ...) PRINTF(1, 2);
+/* After getopt_long returned '?' or ':' (optstring starting with ':'): one line naming the
+ * word of argv at fault, e.g. "-xq" for the unknown x in a group of short options. */
+void die_getopt(int ch, int argc, char **argv) NORETURN;
 
 /* Checked integer parse, in the spirit of OpenBSD's strtonum(): the whole string, in base
  * `base`, within [min, max]. Returns 0, or -1 with a reason ("not a number", "too large"...). */

@@ -199,13 +199,13 @@ int main(int argc, char **argv)
 
 	progname = "pcipass-run";
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "c:nh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:nh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': config = optarg; explicit = true; break;
 		case 'n': dry = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("pcipass-run %s\n", PCIPASS_VERSION); return 0;
-		default: die(EX_USAGE, "unknown option or missing argument in \"%s\" (try --help)", argv[optind - 1]);
+		default: die_getopt(ch, argc, argv);
 		}
 	}
 	if (argc - optind != 1)

@@ -123,6 +123,9 @@ static int delete(const struct host_config *c, const char *name, bool probe, str
 	char b[128];
 	int lock, r = -1, n_in_file = 0;
 
+	/* the lock would create a missing models.d: nothing to delete is no reason to */
+	if (access(c->models_dir, F_OK) < 0)
+		return fail_errno(e, errno == ENOENT ? EX_NOINPUT : EX_OSERR, "%s", c->models_dir);
 	if ((lock = lock_models(c, e)) < 0)
 		return -1;
 	if (models_load(c->models_dir, true, &ms, e) < 0)
@@ -177,7 +180,7 @@ int main(int argc, char **argv)
 
 	progname = "pcipass-model";
 	opterr = 0; /* one line of our own instead of getopt's */
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': config = optarg; explicit = true; break;
 		case 'p': probe = true; break;
@@ -185,7 +188,7 @@ int main(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("pcipass-model %s\n", PCIPASS_VERSION); return 0;
-		default: die(EX_USAGE, "unknown option or missing argument in \"%s\" (try --help)", argv[optind - 1]);
+		default: die_getopt(ch, argc, argv);
 		}
 	}
 	if (optind == argc)

@@ -88,7 +88,7 @@ int main(int argc, char **argv)
 
 	progname = "pcipass-probe";
 	opterr = 0; /* one line of our own instead of getopt's */
-	while ((ch = getopt_long(argc, argv, "c:qh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:qh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': config = optarg; explicit = true; break;
 		case 'q': quiet = true; break;
@@ -102,7 +102,7 @@ int main(int argc, char **argv)
 		case 'p': prom = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("pcipass-probe %s\n", PCIPASS_VERSION); return 0;
-		default: die(EX_USAGE, "unknown option or missing argument in \"%s\" (try --help)", argv[optind - 1]);
+		default: die_getopt(ch, argc, argv);
 		}
 	}
 	if (optind < argc)

@@ -1,18 +1,28 @@
 /* fakehost.c - build a fake sysfs tree from a short description of a PCI host.
  *
- *   fakehost DESC_FILE OUTDIR     one device per line (see conf/example-host.txt)
- *   fakehost --synth N OUTDIR     a deterministic host of N devices (benchmarks)
+ *   fakehost DESC_FILE OUTDIR     one device per line (the format: conf/example-host.txt)
+ *   fakehost --synth N OUTDIR     a deterministic host of N devices (0-65536), for the benchmark
  *
- * The tree mirrors what the kernel shows and what libpci's sysfs method reads, with relative
- * symlinks so it can be moved (umask 022 is set, so modes are right whatever the caller's): devices/pciDDDD:00/<addr>/{vendor,device,class,revision,
- * subsystem_*,irq,resource,numa_node,config,driver_override,...}, bus/pci/devices/<addr>,
- * bus/pci/drivers/<drv>/, kernel/iommu_groups/<n>/devices/. Files are 0644 and directories
- * 0755 whatever the umask, so a tree made by root passes pcipass's ownership checks. */
-#include <ctype.h>
+ * The tree is what the kernel shows under /sys and what libpci's linux-sysfs method reads
+ * (pciutils lib/sysfs.c), so that lspci and pcipass can both be pointed at it:
+ *
+ *   devices/pciDDDD:00/<addr>/   vendor device class revision subsystem_{vendor,device} irq
+ *                                resource numa_node config driver_override enable local_cpulist
+ *                                modalias, and the links subsystem, iommu_group, driver
+ *   bus/pci/devices/<addr>       -> ../../../devices/pciDDDD:00/<addr>
+ *   bus/pci/drivers/<drv>/       bind unbind new_id remove_id, and <addr> -> the device
+ *   bus/pci/drivers_probe, rescan, drivers_autoprobe; bus/pci/drivers/vfio-pci/ always
+ *   kernel/iommu_groups/<n>/devices/<addr> -> the device
+ *
+ * Every link is relative, so the tree can be moved or copied. Files are 0644 and directories
+ * 0755 whatever the caller's umask, so a tree made by root passes pcipass's ownership checks.
+ * The description is read and checked whole before anything is written, and the tree is built
+ * in OUTDIR.tmp-XXXXXX and renamed into place: a failure never leaves half a host behind. */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,276 +30,101 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-struct dev {
-	unsigned dom, bus, slot, fn;
-	unsigned class; /* 24 bits: base, sub, prog-if */
-	unsigned vendor, device, sv, sd;
-	int has_subsys;
-	int group;      /* -1: none */
-	int numa;       /* -1 */
-	int numa_mode;  /* 0 value, 1 no file, 2 unreadable */
-	char driver[64];
-	int vanished;
+#define PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define MUST_CHECK __attribute__((warn_unused_result))
+
+enum {
+	MAX_LINE = 255,       /* bytes in a description line, newline excluded */
+	MAX_DEVICES = 65536,  /* in a description, and for --synth */
+	MAX_DRIVER = 32,      /* characters in a driver name */
+	MAX_GROUP = 1000000,  /* highest IOMMU group number */
+	MAX_NODE = 1023,      /* highest NUMA node */
+	PER_DOMAIN = 4096,    /* --synth: devices per PCI domain */
+	PER_BUS = 32,         /* --synth: a root port and the 31 endpoints behind it */
 };
 
-static char root[4096];
+enum numa { NUMA_VALUE, NUMA_NONE, NUMA_UNREADABLE };
 
-/* Format a path into pbuf; -1 when it does not fit. */
-static char pbuf[8192];
-static int path_of(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int path_of(const char *fmt, ...)
+struct dev {
+	unsigned dom, bus, slot, fn;
+	unsigned class;           /* 24 bits: base class, subclass, prog-if */
+	unsigned vendor, device;
+	unsigned sv, sd;          /* subsystem, when has_subsys */
+	bool has_subsys;
+	long group;               /* -1: no iommu_group link */
+	int numa;                 /* the node (or -1) when numa_mode is NUMA_VALUE */
+	enum numa numa_mode;
+	char driver[MAX_DRIVER + 1]; /* "" when unbound */
+	bool vanished;            /* listed in bus/pci/devices, directory gone */
+	unsigned sec, sub;        /* PCI-to-PCI bridges: secondary and subordinate bus */
+	unsigned line;            /* in the description, for messages */
+};
+
+struct host {
+	struct dev *v;
+	size_t n, cap;
+};
+
+/* The tree being written and, after a failure, what could not be written and why. */
+struct tree {
+	int root;                 /* directory descriptor of OUTDIR.tmp-XXXXXX */
+	int bus_devices;          /* and of its bus/pci/devices */
+	long last_dom;            /* the domain whose devices/pciDDDD:00 was made last, or -1 */
+	char drivers[64][MAX_DRIVER + 1]; /* driver directories made so far (the first 64) */
+	size_t n_drivers;
+	const char *dev;          /* the device being written ("" outside one) */
+	char err[512];
+};
+
+/* ---- reading a description (pure: no file is written here) ---- */
+
+static int hexval(int c)
 {
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(pbuf, sizeof(pbuf), fmt, ap);
-	va_end(ap);
-	return n < 0 || (size_t)n >= sizeof(pbuf) ? -1 : 0;
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
-/* mkdir -p, cheap when the parent exists (the common case). */
-static int mkdirs(const char *p)
-{
-	char parent[8192];
-	char *slash;
-
-	if (mkdir(p, 0755) == 0 || errno == EEXIST)
-		return 0;
-	if (errno != ENOENT || strlen(p) >= sizeof(parent))
-		return -1;
-	strcpy(parent, p);
-	slash = strrchr(parent, '/');
-	if (slash == NULL || slash == parent)
-		return -1;
-	*slash = '\0';
-	if (mkdirs(parent) < 0)
-		return -1;
-	return mkdir(p, 0755) < 0 && errno != EEXIST ? -1 : 0;
-}
-
-static int put(const char *path, const void *data, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, data, len) != (ssize_t)len) {
-		close(fd);
-		return -1;
-	}
-	return close(fd);
-}
-
-static int putf(const char *dir, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int putf(const char *dir, const char *name, const char *fmt, ...)
-{
-	char path[8192], text[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(text) ||
-	    snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
-		return -1;
-	return put(path, text, (size_t)n);
-}
-
-static void le16(unsigned char *p, unsigned v)
-{
-	p[0] = (unsigned char)(v & 0xff);
-	p[1] = (unsigned char)(v >> 8);
-}
-
-static void le32(unsigned char *p, unsigned v)
-{
-	le16(p, v & 0xffff);
-	le16(p + 2, v >> 16);
-}
-
-static int is_bridge(const struct dev *d)
-{
-	return (d->class >> 8) == 0x0604;
-}
-
-/* The first 256 bytes of config space, consistent with the sysfs attributes. */
-static void config_space(const struct dev *d, unsigned idx, unsigned char cfg[256])
-{
-	memset(cfg, 0, 256);
-	le16(cfg + 0x00, d->vendor);
-	le16(cfg + 0x02, d->device);
-	le16(cfg + 0x04, 0x0006);     /* memory space and bus master on */
-	le16(cfg + 0x06, 0x0010);     /* capability list present */
-	cfg[0x08] = 0x01;             /* revision */
-	cfg[0x09] = (unsigned char)(d->class & 0xff);
-	cfg[0x0a] = (unsigned char)((d->class >> 8) & 0xff);
-	cfg[0x0b] = (unsigned char)(d->class >> 16);
-	cfg[0x34] = 0x40;             /* capabilities at 0x40 */
-	cfg[0x40] = 0x01;             /* power management, last in the list */
-	le16(cfg + 0x42, 0x0003);
-	if (is_bridge(d)) {
-		cfg[0x0e] = 0x01; /* PCI-to-PCI bridge header */
-		cfg[0x18] = (unsigned char)d->bus;
-		cfg[0x19] = (unsigned char)(d->bus + 1 + (idx & 0x3f));
-		cfg[0x1a] = cfg[0x19];
-	} else {
-		le32(cfg + 0x10, 0xf0000000u + (idx & 0xfff) * 0x10000u); /* BAR0, 32-bit memory */
-		if (d->has_subsys) {
-			le16(cfg + 0x2c, d->sv);
-			le16(cfg + 0x2e, d->sd);
-		}
-		cfg[0x3d] = 0x01; /* INTA */
-	}
-}
-
-static int rel_link(const char *target, const char *link)
-{
-	return symlink(target, link);
-}
-
-static int driver_dir(const char *drv)
-{
-	static const char *const files[] = { "bind", "unbind", "new_id", "remove_id" };
-	static char made[64][64];
-	static size_t n_made;
-
-	for (size_t i = 0; i < n_made; i++)
-		if (strcmp(made[i], drv) == 0)
-			return 0;
-	if (n_made < 64)
-		snprintf(made[n_made++], sizeof(made[0]), "%s", drv);
-
-	if (path_of("%s/bus/pci/drivers/%s", root, drv) < 0 || mkdirs(pbuf) < 0)
-		return -1;
-	char dir[8192];
-	strcpy(dir, pbuf);
-	for (size_t i = 0; i < 4; i++)
-		if (putf(dir, files[i], "%s", "") < 0)
-			return -1;
-	return 0;
-}
-
-static int write_dev(const struct dev *d, unsigned idx)
-{
-	char addr[32], dir[8192], rel[256], res[2048];
-	unsigned char cfg[256];
-	size_t o = 0;
-
-	snprintf(addr, sizeof(addr), "%04x:%02x:%02x.%x", d->dom, d->bus, d->slot, d->fn);
-	snprintf(rel, sizeof(rel), "devices/pci%04x:00/%s", d->dom, addr);
-	if (path_of("%s/%s", root, rel) < 0)
-		return -1;
-	strcpy(dir, pbuf);
-	snprintf(res, sizeof(res), "../../../%s", rel);
-	if (path_of("%s/bus/pci/devices/%s", root, addr) < 0 || rel_link(res, pbuf) < 0)
-		return -1;
-	if (d->vanished)
-		return 0; /* listed on the bus, but its directory is gone: a hot-unplug mid-scan */
-	if (mkdirs(dir) < 0)
-		return -1;
-	if (putf(dir, "vendor", "0x%04x\n", d->vendor) < 0 ||
-	    putf(dir, "device", "0x%04x\n", d->device) < 0 ||
-	    putf(dir, "class", "0x%06x\n", d->class) < 0 || putf(dir, "revision", "0x01\n") < 0 ||
-	    putf(dir, "irq", "%u\n", is_bridge(d) ? 0 : 16 + idx % 16) < 0 ||
-	    putf(dir, "driver_override", "(null)\n") < 0 || putf(dir, "enable", "1\n") < 0 ||
-	    putf(dir, "local_cpulist", "%s\n", d->numa == 1 ? "16-31" : "0-15") < 0 ||
-	    putf(dir, "modalias", "pci:v0000%04Xd0000%04Xsv0000%04Xsd0000%04Xbc%02Xsc%02Xi%02X\n",
-		 d->vendor, d->device, d->sv, d->sd, d->class >> 16, (d->class >> 8) & 0xff,
-		 d->class & 0xff) < 0)
-		return -1;
-	if (d->has_subsys && (putf(dir, "subsystem_vendor", "0x%04x\n", d->sv) < 0 ||
-			      putf(dir, "subsystem_device", "0x%04x\n", d->sd) < 0))
-		return -1;
-	/* resource: 13 lines "start end flags"; BAR0 a 64 KiB memory region for endpoints */
-	for (int i = 0; i < 13; i++) {
-		unsigned long long start = 0, end = 0, flags = 0;
-		if (i == 0 && !is_bridge(d)) {
-			start = 0xf0000000ull + (idx & 0xfff) * 0x10000ull;
-			end = start + 0xffff;
-			flags = 0x40200;
-		}
-		o += (size_t)snprintf(res + o, sizeof(res) - o, "0x%016llx 0x%016llx 0x%016llx\n",
-				      start, end, flags);
-	}
-	if (putf(dir, "resource", "%s", res) < 0)
-		return -1;
-	config_space(d, idx, cfg);
-	if (path_of("%s/config", dir) < 0 || put(pbuf, cfg, sizeof(cfg)) < 0)
-		return -1;
-	if (d->numa_mode == 0 && putf(dir, "numa_node", "%d\n", d->numa) < 0)
-		return -1;
-	if (d->numa_mode == 2) { /* present, but read() fails even for root (EISDIR) */
-		if (path_of("%s/numa_node", dir) < 0 || mkdirs(pbuf) < 0)
-			return -1;
-	}
-	if (path_of("%s/subsystem", dir) < 0 || rel_link("../../../bus/pci", pbuf) < 0)
-		return -1;
-	if (d->group >= 0) {
-		char gdir[8192];
-		if (path_of("%s/kernel/iommu_groups/%d/devices", root, d->group) < 0 || mkdirs(pbuf) < 0)
-			return -1;
-		strcpy(gdir, pbuf);
-		snprintf(res, sizeof(res), "../../../kernel/iommu_groups/%d", d->group);
-		if (path_of("%s/iommu_group", dir) < 0 || rel_link(res, pbuf) < 0)
-			return -1;
-		snprintf(res, sizeof(res), "../../../../%s", rel);
-		if (path_of("%s/%s", gdir, addr) < 0 || rel_link(res, pbuf) < 0)
-			return -1;
-	}
-	if (d->driver[0]) {
-		if (driver_dir(d->driver) < 0)
-			return -1;
-		snprintf(res, sizeof(res), "../../../bus/pci/drivers/%s", d->driver);
-		if (path_of("%s/driver", dir) < 0 || rel_link(res, pbuf) < 0)
-			return -1;
-		snprintf(res, sizeof(res), "../../../../%s", rel);
-		if (path_of("%s/bus/pci/drivers/%s/%s", root, d->driver, addr) < 0 ||
-		    rel_link(res, pbuf) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int skeleton(void)
-{
-	static const char *const dirs[] = { "bus/pci/devices", "bus/pci/drivers", "kernel/iommu_groups",
-					    "devices" };
-
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		if (path_of("%s/%s", root, dirs[i]) < 0 || mkdirs(pbuf) < 0)
-			return -1;
-	if (path_of("%s/bus/pci", root) < 0)
-		return -1;
-	char bus[8192];
-	strcpy(bus, pbuf);
-	if (putf(bus, "drivers_probe", "%s", "") < 0 || putf(bus, "rescan", "%s", "") < 0 ||
-	    putf(bus, "drivers_autoprobe", "1\n") < 0)
-		return -1;
-	return driver_dir("vfio-pci");
-}
-
-/* --- descriptions --- */
-
-static int hexn(const char *s, size_t n, unsigned *out)
+/* Exactly `digits` hex digits, nothing else (no 0x: the columns have fixed widths). */
+static int parse_hex(const char *s, size_t digits, unsigned *out)
 {
 	unsigned v = 0;
 
-	if (strlen(s) != n)
+	if (strlen(s) != digits)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (!isxdigit((unsigned char)s[i]))
+	for (size_t i = 0; i < digits; i++) {
+		int h = hexval((unsigned char)s[i]);
+		if (h < 0)
 			return -1;
-		v = v * 16 + (unsigned)(isdigit((unsigned char)s[i]) ? s[i] - '0'
-								     : tolower((unsigned char)s[i]) - 'a' + 10);
+		v = v << 4 | (unsigned)h;
 	}
 	*out = v;
 	return 0;
 }
 
-static int pair(const char *s, unsigned *a, unsigned *b)
+/* A decimal in [min, max]; the whole string, no sign but '-', no leading junk (strtonum-like). */
+static int parse_long(const char *s, long min, long max, long *out)
+{
+	const char *p = s[0] == '-' ? s + 1 : s;
+	char *end;
+	long v;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* "abcd:ef01" into two 16-bit ids. */
+static int parse_pair(const char *s, unsigned *a, unsigned *b)
 {
 	char x[5], y[5];
 
@@ -297,215 +132,778 @@ static int pair(const char *s, unsigned *a, unsigned *b)
 		return -1;
 	memcpy(x, s, 4);
 	x[4] = '\0';
-	memcpy(y, s + 5, 4);
-	y[4] = '\0';
-	return hexn(x, 4, a) < 0 || hexn(y, 4, b) < 0 ? -1 : 0;
+	memcpy(y, s + 5, 5);
+	return parse_hex(x, 4, a) < 0 || parse_hex(y, 4, b) < 0 ? -1 : 0;
 }
 
-static int number(const char *s, int min, int max, int *out)
+/* "DDDD:BB:DD.F", any case. */
+static int parse_addr(const char *s, struct dev *d)
 {
-	char *end;
+	char dom[5], bus[3], slot[3];
+
+	if (strlen(s) != 12 || s[4] != ':' || s[7] != ':' || s[10] != '.' || s[11] < '0' ||
+	    s[11] > '7')
+		return -1;
+	memcpy(dom, s, 4);
+	dom[4] = '\0';
+	memcpy(bus, s + 5, 2);
+	bus[2] = '\0';
+	memcpy(slot, s + 8, 2);
+	slot[2] = '\0';
+	if (parse_hex(dom, 4, &d->dom) < 0 || parse_hex(bus, 2, &d->bus) < 0 ||
+	    parse_hex(slot, 2, &d->slot) < 0 || d->slot > 0x1f)
+		return -1;
+	d->fn = (unsigned)(s[11] - '0');
+	return 0;
+}
+
+/* A token as it may appear inside "..." in a one-line message: control bytes shown as '?',
+ * long ones cut with "..." (the line itself was already refused or is being refused). */
+static const char *shown(const char *s)
+{
+	static char buf[48];
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i < sizeof(buf) - 4; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	strcpy(buf + i, s[i] != '\0' ? "..." : "");
+	return buf;
+}
+
+/* Split one description line into d; on error a message "column: expected ..., got ..." in msg. */
+static MUST_CHECK int parse_line(char *line, struct dev *d, char *msg, size_t size)
+{
+	char *col[9], *save = NULL;
+	int n = 0;
 	long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno || v < min || v > max)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-/* One description line into d; NULL, or what was expected. */
-static const char *parse_line(char *line, struct dev *d)
-{
-	char *col[9], *save = NULL, a[5], b[3], c[3];
-	int n = 0;
-
-	for (char *w = strtok_r(line, " \t", &save); w && n < 9; w = strtok_r(NULL, " \t", &save))
+	for (char *w = strtok_r(line, " \t\r", &save); w != NULL && n < 9;
+	     w = strtok_r(NULL, " \t\r", &save))
 		col[n++] = w;
-	if (n < 7 || n > 8)
-		return "expected 7 columns: address class vendor:device subsystem iommu_group numa driver";
+	if (n < 7 || n > 8) {
+		snprintf(msg, size,
+			 "expected 7 columns (address class vendor:device subsystem iommu_group numa "
+			 "driver) and an optional `vanished`, got %s%d",
+			 n == 9 ? "more than " : "", n == 9 ? 8 : n);
+		return -1;
+	}
 	memset(d, 0, sizeof(*d));
-	if (strlen(col[0]) != 12 || col[0][4] != ':' || col[0][7] != ':' || col[0][10] != '.')
-		return "expected an address like 0000:3b:00.0";
-	memcpy(a, col[0], 4), a[4] = '\0';
-	memcpy(b, col[0] + 5, 2), b[2] = '\0';
-	memcpy(c, col[0] + 8, 2), c[2] = '\0';
-	if (hexn(a, 4, &d->dom) < 0 || hexn(b, 2, &d->bus) < 0 || hexn(c, 2, &d->slot) < 0 ||
-	    d->slot > 0x1f || !isdigit((unsigned char)col[0][11]) || col[0][11] > '7')
-		return "expected an address like 0000:3b:00.0";
-	d->fn = (unsigned)(col[0][11] - '0');
-	if (hexn(col[1], 4, &d->class) == 0)
-		d->class <<= 8;
-	else if (hexn(col[1], 6, &d->class) < 0)
-		return "expected a class of 4 (or 6) hex digits";
-	if (pair(col[2], &d->vendor, &d->device) < 0)
-		return "expected vendor:device like 19e5:d801";
-	if (strcmp(col[3], "-") != 0) {
-		if (pair(col[3], &d->sv, &d->sd) < 0)
-			return "expected a subsystem like 19e5:0100, or -";
-		d->has_subsys = 1;
+	if (parse_addr(col[0], d) < 0) {
+		snprintf(msg, size,
+			 "address: expected DDDD:BB:DD.F in hex (device 00-1f, function 0-7), got \"%s\"",
+			 shown(col[0]));
+		return -1;
+	}
+	if (parse_hex(col[1], 4, &d->class) == 0) {
+		d->class <<= 8; /* prog-if 00 */
+	} else if (parse_hex(col[1], 6, &d->class) < 0) {
+		snprintf(msg, size, "class: expected 4 hex digits (or 6, with prog-if), got \"%s\"",
+			 shown(col[1]));
+		return -1;
+	}
+	if (parse_pair(col[2], &d->vendor, &d->device) < 0) {
+		snprintf(msg, size, "vendor:device: expected two 4-digit hex ids like 19e5:d801, got \"%s\"",
+			 shown(col[2]));
+		return -1;
+	}
+	d->has_subsys = strcmp(col[3], "-") != 0;
+	if (d->has_subsys && parse_pair(col[3], &d->sv, &d->sd) < 0) {
+		snprintf(msg, size, "subsystem: expected two 4-digit hex ids like 19e5:0100, or -, got \"%s\"",
+			 shown(col[3]));
+		return -1;
 	}
 	d->group = -1;
-	if (strcmp(col[4], "-") != 0 && number(col[4], 0, 1000000, &d->group) < 0)
-		return "expected an IOMMU group number, or -";
+	if (strcmp(col[4], "-") != 0 && parse_long(col[4], 0, MAX_GROUP, &d->group) < 0) {
+		snprintf(msg, size, "iommu_group: expected a number 0-%d, or -, got \"%s\"", MAX_GROUP,
+			 shown(col[4]));
+		return -1;
+	}
 	d->numa = -1;
-	if (strcmp(col[5], "-") == 0)
-		d->numa_mode = 1;
-	else if (strcmp(col[5], "!") == 0)
-		d->numa_mode = 2;
-	else if (number(col[5], -1, 1023, &d->numa) < 0)
-		return "expected a NUMA node, -1, - (no file) or ! (unreadable)";
+	if (strcmp(col[5], "-") == 0) {
+		d->numa_mode = NUMA_NONE;
+	} else if (strcmp(col[5], "!") == 0) {
+		d->numa_mode = NUMA_UNREADABLE;
+	} else if (parse_long(col[5], -1, MAX_NODE, &v) == 0) {
+		d->numa = (int)v;
+	} else {
+		snprintf(msg, size,
+			 "numa: expected a node 0-%d, -1, - (no numa_node file) or ! (unreadable), got \"%s\"",
+			 MAX_NODE, shown(col[5]));
+		return -1;
+	}
 	if (strcmp(col[6], "-") != 0) {
-		if (strlen(col[6]) >= sizeof(d->driver) ||
-		    strspn(col[6], "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(col[6]))
-			return "expected a driver name of [a-z0-9_-], or -";
-		strcpy(d->driver, col[6]);
+		size_t len = strlen(col[6]);
+		if (len > MAX_DRIVER || strspn(col[6], "abcdefghijklmnopqrstuvwxyz0123456789_-") != len) {
+			snprintf(msg, size, "driver: expected 1-%d of [a-z0-9_-], or -, got \"%s\"",
+				 MAX_DRIVER, shown(col[6]));
+			return -1;
+		}
+		memcpy(d->driver, col[6], len + 1);
 	}
 	if (n == 8) {
-		if (strcmp(col[7], "vanished") != 0)
-			return "expected nothing or `vanished` in column 8";
-		d->vanished = 1;
+		if (strcmp(col[7], "vanished") != 0) {
+			snprintf(msg, size, "column 8: expected `vanished` or nothing, got \"%s\"",
+				 shown(col[7]));
+			return -1;
+		}
+		d->vanished = true;
 	}
-	return NULL;
+	return 0;
 }
 
-static int from_file(const char *desc)
+/* One line of f into buf (at most MAX_LINE bytes, newline dropped). 1 for a line, 0 at the
+ * end, -1 with a message for an over-long line or a NUL byte: a bound, never a silent cut. */
+static MUST_CHECK int read_line(FILE *f, char buf[MAX_LINE + 1], char *msg, size_t size)
 {
-	FILE *f = fopen(desc, "r");
-	char line[1024];
-	int lineno = 0;
-	unsigned idx = 0;
-	struct dev d;
+	size_t n = 0;
+	int c;
 
-	if (f == NULL) {
-		fprintf(stderr, "fakehost: %s: %s\n", desc, strerror(errno));
-		return EX_NOINPUT;
+	while ((c = getc(f)) != EOF && c != '\n') {
+		if (c == '\0') {
+			snprintf(msg, size, "expected text, got a NUL byte");
+			return -1;
+		}
+		if (n == MAX_LINE) {
+			snprintf(msg, size, "expected a line of at most %d bytes, got a longer one", MAX_LINE);
+			return -1;
+		}
+		buf[n++] = (char)c;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	buf[n] = '\0';
+	return c == EOF && n == 0 ? 0 : 1;
+}
+
+static MUST_CHECK int add_dev(struct host *h, const struct dev *d)
+{
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 64;
+		struct dev *v = realloc(h->v, cap * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		h->v = v;
+		h->cap = cap;
+	}
+	h->v[h->n++] = *d;
+	return 0;
+}
+
+/* Address order, then description order (so that of two equal addresses the first line wins). */
+static int by_addr(const void *pa, const void *pb)
+{
+	const struct dev *a = pa, *b = pb;
+	unsigned long long ka = (unsigned long long)a->dom << 32 | a->bus << 16 | a->slot << 8 | a->fn;
+	unsigned long long kb = (unsigned long long)b->dom << 32 | b->bus << 16 | b->slot << 8 | b->fn;
+
+	if (ka != kb)
+		return ka < kb ? -1 : 1;
+	return a->line < b->line ? -1 : a->line > b->line;
+}
+
+/* Read a whole description into h, in address order. -1 with "name:line: ..." in msg, and errno
+ * EINVAL for bad data or the read error's errno. */
+static MUST_CHECK int read_desc(FILE *f, const char *name, struct host *h, char *msg, size_t size)
+{
+	char line[MAX_LINE + 1], why[400];
+	unsigned lineno = 0;
+	struct dev d;
+	int r;
+
+	while ((r = read_line(f, line, why, sizeof(why))) != 0) {
 		char *s = line;
-		const char *why;
 		lineno++;
-		s[strcspn(s, "\n")] = '\0';
-		while (*s == ' ' || *s == '\t')
-			s++;
+		if (r < 0)
+			goto bad;
+		s += strspn(s, " \t\r");
 		if (*s == '#' || *s == '\0')
 			continue;
-		if ((why = parse_line(s, &d)) != NULL) {
-			fprintf(stderr, "fakehost: %s:%d: %s\n", desc, lineno, why);
-			fclose(f);
-			return EX_DATAERR;
+		if (parse_line(s, &d, why, sizeof(why)) < 0)
+			goto bad;
+		if (h->n == MAX_DEVICES) {
+			snprintf(why, sizeof(why), "expected at most %d devices, got more", MAX_DEVICES);
+			goto bad;
 		}
-		if (write_dev(&d, idx++) < 0) {
-			fprintf(stderr, "fakehost: %s:%d: cannot write the device: %s\n", desc, lineno,
-				strerror(errno));
-			fclose(f);
-			return EX_CANTCREAT;
+		d.line = lineno;
+		if (add_dev(h, &d) < 0) {
+			snprintf(msg, size, "%s: %s", name, strerror(errno));
+			return -1;
 		}
 	}
-	fclose(f);
+	if (ferror(f)) {
+		int e = errno;
+		snprintf(msg, size, "%s: %s", name, strerror(e));
+		errno = e;
+		return -1;
+	}
+	if (h->n > 0)
+		qsort(h->v, h->n, sizeof(h->v[0]), by_addr);
+	for (size_t i = 1; i < h->n; i++) {
+		const struct dev *a = &h->v[i - 1], *b = &h->v[i];
+		if (by_addr(a, b) != 0 && a->dom == b->dom && a->bus == b->bus && a->slot == b->slot &&
+		    a->fn == b->fn) {
+			snprintf(msg, size,
+				 "%s:%u: address: expected each device once, got \"%04x:%02x:%02x.%x\" again "
+				 "(first on line %u)",
+				 name, b->line, b->dom, b->bus, b->slot, b->fn, a->line);
+			errno = EINVAL;
+			return -1;
+		}
+	}
 	return 0;
+bad:
+	snprintf(msg, size, "%s:%u: %s", name, lineno, why);
+	errno = EINVAL;
+	return -1;
 }
 
-/* A deterministic big host: per bus one root port, then endpoints; a mix of vendors where
- * the custom cards (19e5:d801, 10ee:903f) are common. */
-static int synth(unsigned n)
+static bool is_p2p_bridge(const struct dev *d)
 {
-	static const struct { unsigned class, vendor, device, sv, sd; const char *drv; } kinds[] = {
-		{ 0x120000, 0x19e5, 0xd801, 0x19e5, 0x0100, "" },
-		{ 0x120000, 0x19e5, 0xd801, 0x19e5, 0x0200, "vfio-pci" },
-		{ 0x058000, 0x10ee, 0x903f, 0x10ee, 0x0007, "" },
-		{ 0x020000, 0x8086, 0x1572, 0x8086, 0x0000, "i40e" },
-		{ 0x030200, 0x10de, 0x20b0, 0x10de, 0x1450, "nvidia" },
-		{ 0x010802, 0x144d, 0xa808, 0x144d, 0xa801, "nvme" },
-		{ 0x120000, 0x1d0f, 0xefa1, 0x1d0f, 0x0000, "" },
-	};
-	struct dev d;
+	return d->class >> 8 == 0x0604;
+}
 
+/* Give each PCI-to-PCI bridge of a description plausible secondary and subordinate buses (the
+ * description is flat and does not say which bridge leads where; only lspci -vvv and -t show
+ * these numbers). Bridges are taken from the highest address down, so that a bridge's children
+ * have their ranges when it gets its own. Each takes the lowest bus above its own that holds
+ * devices, that no bridge took yet and that no bus holding a bridge comes before (such a bus
+ * is another root, like 3a on a Xeon); or else the lowest bus number nobody uses. Its
+ * subordinate bus covers whatever the bridges on its secondary bus lead to. h is in address
+ * order. */
+static void plan_buses(struct host *h)
+{
+	bool used[256], bridges[256], taken[256];
+	unsigned below[256]; /* per bus: the highest bus reached through bridges on it */
+
+	for (size_t end = h->n; end > 0;) {
+		size_t start = end;
+		unsigned dom = h->v[end - 1].dom;
+
+		while (start > 0 && h->v[start - 1].dom == dom)
+			start--;
+		memset(used, 0, sizeof(used));
+		memset(bridges, 0, sizeof(bridges));
+		memset(taken, 0, sizeof(taken));
+		memset(below, 0, sizeof(below));
+		for (size_t i = start; i < end; i++) {
+			used[h->v[i].bus] = true;
+			bridges[h->v[i].bus] |= is_p2p_bridge(&h->v[i]);
+		}
+		for (size_t i = end; i-- > start;) {
+			struct dev *d = &h->v[i];
+			unsigned s;
+			if (!is_p2p_bridge(d))
+				continue;
+			for (s = d->bus + 1; s < 256 && (!used[s] || taken[s]); s++)
+				if (bridges[s]) {
+					s = 256;
+					break;
+				}
+			if (s == 256)
+				for (s = d->bus + 1; s < 256 && (used[s] || taken[s]); s++)
+					;
+			if (s == 256) { /* no bus left above: an unconfigured bridge */
+				d->sec = d->sub = 0;
+				continue;
+			}
+			taken[s] = true;
+			d->sec = s;
+			d->sub = below[s] > s ? below[s] : s;
+			if (d->sub > below[d->bus])
+				below[d->bus] = d->sub;
+		}
+		end = start;
+	}
+}
+
+/* ---- --synth: a big deterministic host ---- */
+
+/* Endpoint kinds of the synthetic host and how often each appears (out of the weights' sum):
+ * the custom cards pcipass is about are more than half, the rest is what a GPU/NPU server has. */
+static const struct kind {
+	unsigned class, vendor, device, sv, sd, weight;
+	const char *driver;
+} kinds[] = {
+	{ 0x120000, 0x19e5, 0xd801, 0x19e5, 0x0100, 6, "" },          /* Huawei NPU, free */
+	{ 0x120000, 0x19e5, 0xd801, 0x19e5, 0x0200, 3, "vfio-pci" },  /* Huawei NPU, other model, in a VM */
+	{ 0x120000, 0x10ee, 0x903f, 0x10ee, 0x0007, 4, "" },          /* Xilinx FPGA */
+	{ 0x120000, 0x10ee, 0x903f, 0x10ee, 0x0007, 1, "vfio-pci" },
+	{ 0x020000, 0x8086, 0x1572, 0x8086, 0x0000, 2, "i40e" },      /* Intel X710 */
+	{ 0x020700, 0x15b3, 0x101b, 0x15b3, 0x0007, 2, "mlx5_core" }, /* Mellanox ConnectX-6 */
+	{ 0x030200, 0x10de, 0x20b5, 0x10de, 0x1533, 2, "nvidia" },    /* NVIDIA A100 */
+	{ 0x010802, 0x144d, 0xa808, 0x144d, 0xa801, 2, "nvme" },      /* Samsung NVMe */
+	{ 0x010802, 0x8086, 0x0b60, 0x8086, 0x8008, 1, "nvme" },      /* Intel NVMe */
+	{ 0x0b4000, 0x8086, 0x37c8, 0x8086, 0x35c5, 1, "" },          /* Intel QAT, unbound */
+};
+
+/* Per domain of PER_DOMAIN devices: a host bridge at 00:00.0, then runs of PER_BUS devices, each
+ * a root port on bus 00 (slot 1 + k/8, function k%8, leading to bus k+1) and 31 endpoints on
+ * bus k+1 (slots 0-3, functions 0-7). NUMA nodes alternate per root port; every device has its
+ * own IOMMU group. h is left in generation order, which the writer does not mind. */
+static MUST_CHECK int synth(struct host *h, unsigned n)
+{
+	unsigned total = 0;
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		total += kinds[k].weight;
 	for (unsigned i = 0; i < n; i++) {
-		memset(&d, 0, sizeof(d));
-		d.dom = i / 8192;
-		d.bus = 1 + (i % 8192) / 32;
-		d.slot = (i % 32) / 8;
-		d.fn = i % 8;
-		d.group = (int)i;
-		d.numa = (int)((i / 4096) % 2);
-		if (i % 32 == 0) { /* a root port heads every bus */
-			d.bus -= 1;
+		unsigned j = i % PER_DOMAIN, q = j - 1, bus = q / PER_BUS, pos = q % PER_BUS;
+		struct dev d = { .dom = i / PER_DOMAIN, .group = i, .line = 0 };
+
+		d.numa = j == 0 ? 0 : (int)(bus % 2);
+		if (j == 0) {
+			d.class = 0x060000;
+			d.vendor = 0x8086, d.device = 0x2020;
+			d.sv = 0x8086, d.sd = 0x0000, d.has_subsys = true;
+		} else if (pos == 0) {
+			d.slot = 1 + bus / 8, d.fn = bus % 8;
 			d.class = 0x060400;
-			d.vendor = 0x8086;
-			d.device = 0x2030;
+			d.vendor = 0x8086, d.device = 0x2030 + bus % 4;
+			d.sec = d.sub = bus + 1;
 			strcpy(d.driver, "pcieport");
 		} else {
-			unsigned k = (i * 7 + i / 5) % (sizeof(kinds) / sizeof(kinds[0]));
+			/* a multiplicative hash spreads the kinds evenly but not in a visible cycle */
+			unsigned pick = (i * 2654435761u >> 8) % total, k = 0;
+			while (pick >= kinds[k].weight)
+				pick -= kinds[k++].weight;
+			d.bus = bus + 1, d.slot = (pos - 1) / 8, d.fn = (pos - 1) % 8;
 			d.class = kinds[k].class;
-			d.vendor = kinds[k].vendor;
-			d.device = kinds[k].device;
-			d.sv = kinds[k].sv;
-			d.sd = kinds[k].sd;
-			d.has_subsys = 1;
-			strcpy(d.driver, kinds[k].drv);
+			d.vendor = kinds[k].vendor, d.device = kinds[k].device;
+			d.sv = kinds[k].sv, d.sd = kinds[k].sd, d.has_subsys = true;
+			strcpy(d.driver, kinds[k].driver);
 		}
-		if (i % 32 == 0)
-			d.bus = (d.bus & 0xff), d.slot = 0x1c + (i / 32) % 4;
-		d.bus &= 0xff;
-		if (write_dev(&d, i) < 0) {
-			fprintf(stderr, "fakehost: cannot write device %u: %s\n", i, strerror(errno));
-			return EX_CANTCREAT;
-		}
+		if (add_dev(h, &d) < 0)
+			return -1;
 	}
 	return 0;
 }
 
-static int remove_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+/* ---- writing the tree (the only part that touches the file system) ---- */
+
+/* Record what failed (errno kept) and return -1. */
+static int fail(struct tree *t, const char *name)
 {
-	(void)sb;
-	(void)type;
-	(void)ftw;
+	int e = errno;
+
+	snprintf(t->err, sizeof(t->err), "%s%s%s%s: %s", name, t->dev[0] ? " (device " : "", t->dev,
+		 t->dev[0] ? ")" : "", strerror(e));
+	errno = e;
+	return -1;
+}
+
+/* mkdir name under dir; 1 if it was there already (which is fine when we made it earlier). */
+static MUST_CHECK int make_dir(struct tree *t, int dir, const char *name)
+{
+	if (mkdirat(dir, name, 0755) == 0)
+		return 0;
+	return errno == EEXIST ? 1 : fail(t, name);
+}
+
+/* mkdir name under dir, which must not be there yet. */
+static MUST_CHECK int new_dir(struct tree *t, int dir, const char *name)
+{
+	return mkdirat(dir, name, 0755) < 0 ? fail(t, name) : 0;
+}
+
+/* A new file holding data. The tree is new, so an entry already there is a bug: O_EXCL says so,
+ * and O_NOFOLLOW keeps a link from sending the write anywhere else. */
+static MUST_CHECK int put(struct tree *t, int dir, const char *name, const void *data, size_t len)
+{
+	int fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	ssize_t w;
+
+	if (fd < 0)
+		return fail(t, name);
+	w = len ? write(fd, data, len) : 0;
+	if (w != (ssize_t)len) {
+		if (w >= 0)
+			errno = ENOSPC;
+		close(fd);
+		return fail(t, name);
+	}
+	return close(fd) < 0 ? fail(t, name) : 0;
+}
+
+static MUST_CHECK PRINTF(4, 5) int putf(struct tree *t, int dir, const char *name, const char *fmt, ...)
+{
+	char text[2048];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(text)) {
+		errno = EOVERFLOW;
+		return fail(t, name);
+	}
+	return put(t, dir, name, text, (size_t)n);
+}
+
+static MUST_CHECK int link_at(struct tree *t, const char *target, int dir, const char *name)
+{
+	return symlinkat(target, dir, name) < 0 ? fail(t, name) : 0;
+}
+
+static void le16(unsigned char *p, unsigned v)
+{
+	p[0] = (unsigned char)(v & 0xff);
+	p[1] = (unsigned char)(v >> 8 & 0xff);
+}
+
+static void le32(unsigned char *p, unsigned long long v)
+{
+	le16(p, (unsigned)(v & 0xffff));
+	le16(p + 2, (unsigned)(v >> 16 & 0xffff));
+}
+
+/* Base classes 06 (bridges of every kind) have no BAR and no interrupt here; the others get
+ * one 16 MiB 64-bit prefetchable BAR (what an accelerator's BAR0 looks like), placed by idx. */
+static bool has_bar(const struct dev *d)
+{
+	return d->class >> 16 != 0x06;
+}
+
+static unsigned long long bar_base(size_t idx)
+{
+	return 0x380000000000ull + (unsigned long long)idx * 0x1000000ull;
+}
+
+static unsigned irq_of(const struct dev *d, size_t idx)
+{
+	return has_bar(d) ? 24 + (unsigned)(idx % 200) : 0;
+}
+
+/* The first 256 bytes of config space (what sysfs gives an unprivileged reader), consistent
+ * with the attribute files: lspci reads the header, the BARs and the capability list here. */
+static void config_space(const struct dev *d, size_t idx, unsigned char cfg[256])
+{
+	memset(cfg, 0, 256);
+	le16(cfg + 0x00, d->vendor);
+	le16(cfg + 0x02, d->device);
+	le16(cfg + 0x04, 0x0006);     /* command: memory space, bus master */
+	le16(cfg + 0x06, 0x0010);     /* status: capability list present */
+	cfg[0x08] = 0x00;             /* revision */
+	cfg[0x09] = (unsigned char)(d->class & 0xff);
+	cfg[0x0a] = (unsigned char)(d->class >> 8 & 0xff);
+	cfg[0x0b] = (unsigned char)(d->class >> 16 & 0xff);
+	cfg[0x34] = 0x40;             /* capabilities at 0x40 */
+	cfg[0x40] = 0x01;             /* power management, version 3, last in the list */
+	le16(cfg + 0x42, 0x0003);
+	if (is_p2p_bridge(d)) {
+		cfg[0x0e] = 0x01;     /* header type 1 */
+		cfg[0x18] = (unsigned char)d->bus;
+		cfg[0x19] = (unsigned char)d->sec;
+		cfg[0x1a] = (unsigned char)d->sub;
+		/* every window closed (base above limit), as the resource file says */
+		cfg[0x1c] = 0xf0;
+		le16(cfg + 0x20, 0xfff0);
+		le16(cfg + 0x24, 0xfff1); /* 64-bit prefetchable window type */
+		le16(cfg + 0x26, 0x0001);
+		return;
+	}
+	if (has_bar(d)) {
+		unsigned long long base = bar_base(idx);
+		le32(cfg + 0x10, (base & 0xfffffff0u) | 0xc); /* 64-bit, prefetchable */
+		le32(cfg + 0x14, base >> 32);
+		cfg[0x3c] = (unsigned char)(irq_of(d, idx) & 0xff);
+		cfg[0x3d] = 0x01;     /* INTA */
+	}
+	if (d->has_subsys) {
+		le16(cfg + 0x2c, d->sv);
+		le16(cfg + 0x2e, d->sd);
+	}
+}
+
+/* The kernel's resource file, "start end flags" per resource: 13 lines for an endpoint (6 BARs,
+ * the ROM, 6 SR-IOV BARs on a CONFIG_PCI_IOV kernel), 4 more for a bridge's windows (libpci
+ * takes windows from an 11- or 17-line file only; a line it cannot parse is fatal to it). */
+static MUST_CHECK int write_resource(struct tree *t, int dir, const struct dev *d, size_t idx)
+{
+	char text[17 * 60 + 1];
+	size_t o = 0;
+	int lines = is_p2p_bridge(d) ? 17 : 13;
+
+	for (int i = 0; i < lines; i++) {
+		unsigned long long start = 0, end = 0, flags = 0;
+		if (i == 0 && has_bar(d)) {
+			start = bar_base(idx);
+			end = start + 0xffffff;
+			flags = 0x14220c; /* MEM | PREFETCH | MEM_64 | SIZEALIGN, PCI bits 0xc */
+		}
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "0x%016llx 0x%016llx 0x%016llx\n", start,
+				      end, flags);
+	}
+	return put(t, dir, "resource", text, o);
+}
+
+/* bus/pci/drivers/<drv>/ with its control files, made by the first device bound to it. */
+static MUST_CHECK int driver_dir(struct tree *t, const char *drv)
+{
+	static const char *const files[] = { "bind", "unbind", "new_id", "remove_id" };
+	char path[128];
+	int r, fd;
+
+	/* most devices share a handful of drivers: remember them rather than ask mkdir each time */
+	for (size_t i = 0; i < t->n_drivers; i++)
+		if (strcmp(t->drivers[i], drv) == 0)
+			return 0;
+	if (t->n_drivers < sizeof(t->drivers) / sizeof(t->drivers[0]))
+		strcpy(t->drivers[t->n_drivers++], drv);
+	snprintf(path, sizeof(path), "bus/pci/drivers/%s", drv);
+	if ((r = make_dir(t, t->root, path)) != 0)
+		return r < 0 ? -1 : 0;
+	if ((fd = openat(t->root, path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return fail(t, path);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (put(t, fd, files[i], "", 0) < 0) {
+			close(fd);
+			return -1;
+		}
+	close(fd);
+	return 0;
+}
+
+/* The attribute files of one device, in its directory fd. idx places its BAR and interrupt. */
+static MUST_CHECK int write_attrs(struct tree *t, int fd, const struct dev *d, size_t idx)
+{
+	unsigned char cfg[256];
+
+	config_space(d, idx, cfg);
+	if (putf(t, fd, "vendor", "0x%04x\n", d->vendor) < 0 ||
+	    putf(t, fd, "device", "0x%04x\n", d->device) < 0 ||
+	    putf(t, fd, "class", "0x%06x\n", d->class) < 0 || putf(t, fd, "revision", "0x00\n") < 0 ||
+	    putf(t, fd, "irq", "%u\n", irq_of(d, idx)) < 0 || write_resource(t, fd, d, idx) < 0 ||
+	    put(t, fd, "config", cfg, sizeof(cfg)) < 0 ||
+	    putf(t, fd, "driver_override", "(null)\n") < 0 ||
+	    putf(t, fd, "enable", "%d\n", d->driver[0] ? 1 : 0) < 0 ||
+	    putf(t, fd, "local_cpulist", "%s\n", d->numa == 1 ? "16-31" : "0-15") < 0 ||
+	    /* the kernel's modalias has subsystem ids even when there are no files (0 then) */
+	    putf(t, fd, "modalias", "pci:v0000%04Xd0000%04Xsv0000%04Xsd0000%04Xbc%02Xsc%02Xi%02X\n",
+		 d->vendor, d->device, d->sv, d->sd, d->class >> 16, d->class >> 8 & 0xff,
+		 d->class & 0xff) < 0)
+		return -1;
+	if (d->has_subsys && (putf(t, fd, "subsystem_vendor", "0x%04x\n", d->sv) < 0 ||
+			      putf(t, fd, "subsystem_device", "0x%04x\n", d->sd) < 0))
+		return -1;
+	switch (d->numa_mode) {
+	case NUMA_VALUE:
+		return putf(t, fd, "numa_node", "%d\n", d->numa);
+	case NUMA_UNREADABLE: /* a directory: open() works, read() fails with EISDIR, even for root */
+		return new_dir(t, fd, "numa_node");
+	case NUMA_NONE:
+		break;
+	}
+	return 0;
+}
+
+/* The links between the device (directory fd, path rel from the root) and the rest of the
+ * tree: subsystem, its IOMMU group both ways, its driver both ways. */
+static MUST_CHECK int write_links(struct tree *t, int fd, const struct dev *d, const char *addr,
+				  const char *rel)
+{
+	char target[128], path[128];
+	int r;
+
+	if (link_at(t, "../../../bus/pci", fd, "subsystem") < 0)
+		return -1;
+	snprintf(target, sizeof(target), "../../../../%s", rel); /* from <dir>/<sub>/<dir>/<addr> */
+	if (d->group >= 0) {
+		snprintf(path, sizeof(path), "kernel/iommu_groups/%ld", d->group);
+		if ((r = make_dir(t, t->root, path)) < 0)
+			return -1;
+		snprintf(path, sizeof(path), "kernel/iommu_groups/%ld/devices", d->group);
+		if (r == 0 && new_dir(t, t->root, path) < 0) /* a new group: its devices/ too */
+			return -1;
+		snprintf(path, sizeof(path), "kernel/iommu_groups/%ld/devices/%s", d->group, addr);
+		if (link_at(t, target, t->root, path) < 0)
+			return -1;
+		snprintf(path, sizeof(path), "../../../kernel/iommu_groups/%ld", d->group);
+		if (link_at(t, path, fd, "iommu_group") < 0)
+			return -1;
+	}
+	if (d->driver[0]) {
+		if (driver_dir(t, d->driver) < 0)
+			return -1;
+		snprintf(path, sizeof(path), "bus/pci/drivers/%s/%s", d->driver, addr);
+		if (link_at(t, target, t->root, path) < 0)
+			return -1;
+		snprintf(path, sizeof(path), "../../../bus/pci/drivers/%s", d->driver);
+		if (link_at(t, path, fd, "driver") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* One device: the bus link, then its directory (kept open as a descriptor, so that its ~20
+ * entries cost no path walk from the root: this is what makes 8192 devices quick). */
+static MUST_CHECK int write_dev(struct tree *t, const struct dev *d, size_t idx)
+{
+	char addr[16], rel[64], path[128];
+	int fd, r;
+
+	snprintf(addr, sizeof(addr), "%04x:%02x:%02x.%x", d->dom, d->bus, d->slot, d->fn);
+	snprintf(rel, sizeof(rel), "devices/pci%04x:00/%s", d->dom, addr);
+	t->dev = addr;
+	snprintf(path, sizeof(path), "../../../%s", rel);
+	if (link_at(t, path, t->bus_devices, addr) < 0)
+		return -1;
+	if (d->vanished) /* hot-removed between libpci's readdir and its reads: a dangling link */
+		return 0;
+	if (t->last_dom != (long)d->dom) { /* devices come in domain order: one mkdir per domain */
+		snprintf(path, sizeof(path), "devices/pci%04x:00", d->dom);
+		if (make_dir(t, t->root, path) < 0)
+			return -1;
+		t->last_dom = d->dom;
+	}
+	if (new_dir(t, t->root, rel) < 0)
+		return -1;
+	if ((fd = openat(t->root, rel, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return fail(t, rel);
+	r = write_attrs(t, fd, d, idx) < 0 || write_links(t, fd, d, addr, rel) < 0 ? -1 : 0;
+	close(fd);
+	t->dev = "";
+	return r;
+}
+
+/* What exists on every host, even one without a single device. */
+static MUST_CHECK int skeleton(struct tree *t)
+{
+	static const char *const dirs[] = { "bus", "bus/pci", "bus/pci/devices", "bus/pci/drivers",
+					    "devices", "kernel", "kernel/iommu_groups" };
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (new_dir(t, t->root, dirs[i]) < 0)
+			return -1;
+	if (put(t, t->root, "bus/pci/drivers_probe", "", 0) < 0 ||
+	    put(t, t->root, "bus/pci/rescan", "", 0) < 0 ||
+	    putf(t, t->root, "bus/pci/drivers_autoprobe", "1\n") < 0)
+		return -1;
+	if ((t->bus_devices = openat(t->root, "bus/pci/devices", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return fail(t, "bus/pci/devices");
+	return driver_dir(t, "vfio-pci"); /* pcipass binds to it: always there, as when loaded */
+}
+
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st, (void)type, (void)ftw;
 	return remove(path) < 0 ? -1 : 0;
+}
+
+/* Write h as a tree at out: built in out.tmp-XXXXXX beside it, then renamed into place, so that
+ * out is either the whole host or untouched. rename() also enforces that out is new or an empty
+ * directory (which it replaces): a fake host is never mixed with anything else. */
+static MUST_CHECK int build(const char *out, const struct host *h, char *msg, size_t size)
+{
+	struct tree t = { .root = -1, .bus_devices = -1, .last_dom = -1, .dev = "" };
+	char tmp[4096];
+	size_t len = strlen(out);
+	int r = -1;
+
+	while (len > 1 && out[len - 1] == '/')
+		len--;
+	if (len > sizeof(tmp) - sizeof(".tmp-XXXXXX")) {
+		snprintf(msg, size, "%s: %s", out, strerror(ENAMETOOLONG));
+		return -1;
+	}
+	snprintf(tmp, sizeof(tmp), "%.*s.tmp-XXXXXX", (int)len, out);
+	if (mkdtemp(tmp) == NULL) {
+		snprintf(msg, size, "%s: cannot create a directory beside it: %s", out, strerror(errno));
+		return -1;
+	}
+	/* mkdtemp makes it 0700; the tree's root is a directory like the others */
+	if ((t.root = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fchmod(t.root, 0755) < 0) {
+		snprintf(msg, size, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (skeleton(&t) < 0)
+		goto fail;
+	for (size_t i = 0; i < h->n; i++)
+		if (write_dev(&t, &h->v[i], i) < 0)
+			goto fail;
+	if (rename(tmp, out) < 0) {
+		snprintf(msg, size, "%s: expected a new or empty directory; cannot rename %s there: %s",
+			 out, tmp + len, strerror(errno));
+		goto out;
+	}
+	r = 0;
+	goto out;
+fail:
+	snprintf(msg, size, "%s: cannot write %s", out, t.err);
+out:
+	if (t.bus_devices >= 0)
+		close(t.bus_devices);
+	if (t.root >= 0)
+		close(t.root);
+	if (r < 0)
+		nftw(tmp, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	return r;
 }
 
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: fakehost DESC_FILE OUTDIR\n       fakehost --synth N OUTDIR\n");
+	fprintf(to,
+		"usage: fakehost DESC_FILE OUTDIR\n"
+		"       fakehost --synth N OUTDIR\n"
+		"Write a fake sysfs tree (bus/pci, devices, kernel/iommu_groups) at OUTDIR, which must\n"
+		"not exist or be empty: from DESC_FILE, one device per line\n"
+		"  address class vendor:device subsystem iommu_group numa driver [vanished]\n"
+		"  0000:3b:00.0 1200 19e5:d801 19e5:0100 17 0 -\n"
+		"(subsystem, iommu_group, driver: - for none; numa: a node, -1, - for no file, ! for an\n"
+		"unreadable one; see conf/example-host.txt), or a deterministic host of N devices (0-%d).\n",
+		MAX_DEVICES);
 }
 
 int main(int argc, char **argv)
 {
+	struct host h = { 0 };
 	const char *out;
-	int synth_n = -1, r;
+	char msg[8192];
+	long n = -1;
 
-	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		usage(stdout);
 		return 0;
 	}
 	if (argc == 4 && strcmp(argv[1], "--synth") == 0) {
-		if (number(argv[2], 0, 65536, &synth_n) < 0) {
-			fprintf(stderr, "fakehost: --synth: expected 0-65536 devices, got \"%s\"\n", argv[2]);
+		if (parse_long(argv[2], 0, MAX_DEVICES, &n) < 0) {
+			fprintf(stderr, "fakehost: --synth: expected a number of devices 0-%d, got \"%s\"\n",
+				MAX_DEVICES, shown(argv[2]));
 			return EX_USAGE;
 		}
 		out = argv[3];
-	} else if (argc == 3) {
+	} else if (argc == 3 && argv[1][0] != '-' && argv[2][0] != '\0') {
 		out = argv[2];
 	} else {
 		usage(stderr);
 		return EX_USAGE;
 	}
+	/* with 022, the explicit 0644 and 0755 below are exactly what lands on disk */
 	umask(022);
-	if (mkdir(out, 0755) < 0 && errno != EEXIST) {
-		fprintf(stderr, "fakehost: %s: %s\n", out, strerror(errno));
+
+	if (n >= 0) {
+		if (synth(&h, (unsigned)n) < 0) {
+			fprintf(stderr, "fakehost: --synth %ld: %s\n", n, strerror(errno));
+			return EX_OSERR;
+		}
+	} else {
+		FILE *f = fopen(argv[1], "re");
+		int r;
+		if (f == NULL) {
+			fprintf(stderr, "fakehost: %s: %s\n", argv[1], strerror(errno));
+			return EX_NOINPUT;
+		}
+		r = read_desc(f, argv[1], &h, msg, sizeof(msg));
+		fclose(f);
+		if (r < 0) {
+			fprintf(stderr, "fakehost: %s\n", msg);
+			return errno == EINVAL ? EX_DATAERR : EX_IOERR;
+		}
+		plan_buses(&h);
+	}
+	if (build(out, &h, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "fakehost: %s\n", msg);
+		free(h.v);
 		return EX_CANTCREAT;
 	}
-	if (rmdir(out) < 0 && errno == ENOTEMPTY) {
-		fprintf(stderr, "fakehost: %s: not empty\n", out);
-		return EX_CANTCREAT;
-	}
-	if (snprintf(root, sizeof(root), "%s", out) >= (int)sizeof(root) || skeleton() < 0) {
-		fprintf(stderr, "fakehost: %s: %s\n", out, strerror(errno));
-		return EX_CANTCREAT;
-	}
-	r = synth_n >= 0 ? synth((unsigned)synth_n) : from_file(argv[1]);
-	if (r != 0) /* no half-built tree left behind for the caller to trip over */
-		nftw(out, remove_one, 64, FTW_DEPTH | FTW_PHYS);
-	return r;
+	free(h.v);
+	return 0;
 }

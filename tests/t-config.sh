@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # pcipass.conf: every error is one line naming file:line, exit 78 (66 for a missing -c file),
-# and the trust rules of SPEC (owner root, writable by nobody else, file and directory).
+# and the trust rules of SPEC (owner root, writable by nobody else, file and directory);
+# the command line both programs share (-c, --help, --version, unknown options).
 . "$(dirname "$0")/lib.sh"
 
 mkhost c "$ROOT/tests/hosts/subsys.host" || { failt "mkhost"; exit 1; }
 good=$(cat "$CONF")
 B=$TMPROOT/bad.conf
+host_before=$(tree_sum "$H")
 
-conf_case() { # conf_case NAME TEXT: the host config plus TEXT is refused with 78
+conf_case() { # conf_case NAME TEXT: the host config plus TEXT is refused with 78 by both programs
 	printf '%s\n%b' "$good" "$2" >"$B"
 	chmod 644 "$B"
 	expect_fail "config-$1" 78 $PROBE -c "$B" -q
@@ -15,34 +17,76 @@ conf_case() { # conf_case NAME TEXT: the host config plus TEXT is refused with 7
 }
 conf_case unknown-key 'sysfs = /sys\n'
 conf_case unknown-section '[hots]\n'
+conf_case section-case '[Host]\n'
+conf_case section-junk '[host] more\n'
 conf_case host-twice '[host]\n'
 conf_case relative-path 'qemu = usr/bin/qemu\n'
+conf_case empty-path 'qemu =\n'
 conf_case bad-bool 'allow_root_vm = maybe\n'
+conf_case bad-bool-disable 'disable_custom_device = TRUE\n'
 conf_case bad-action 'seccomp_action = trap\n'
 conf_case bad-exclude 'exclude = 0000:00:1f.2 00:1g.0\n'
+conf_case bad-exclude-device 'exclude = 0000:00:20.0\n'
+conf_case bad-exclude-function 'exclude = 0000:00:1f.8\n'
+conf_case bad-run-as 'run_as = qemu user\n'
+conf_case bad-vfio-driver 'vfio_driver = vfio/pci\n'
 conf_case key-twice 'state_dir = /run/x\n'
+conf_case key-empty '= /run/x\n'
+conf_case indented 'exclude = 0000:00:1f.2\n    0000:00:19.0\n'
+conf_case control 'run_as = pcipass\001\n'
 conf_case long-line "exclude = $(printf '0000:00:1f.2 %.0s' {1..15})\n"
+conf_case long-line-198 ";$(printf 'x%.0s' {1..197})\n"
 printf 'qemu = /usr/bin/qemu\n[host]\n' >"$B"
 expect_fail config-before-section 78 $PROBE -c "$B"
+expect_fail config-before-section.model 78 $MODEL -c "$B" check
 printf '[host]\nqemu = /usr/bin/q\000emu\n' >"$B"
 expect_fail config-nul 78 $PROBE -c "$B"
+expect_fail config-nul.model 78 $MODEL -c "$B" check
+printf '[host]\nmodels_dir = etc/pcipass/models.d\n' >"$B"
+expect_fail config-relative-models-dir 78 $MODEL -c "$B" check
+check "refused configurations changed nothing on the host" test "$(tree_sum "$H")" = "$host_before"
+
+# what is accepted: a 197-byte line, CRLF and a byte-order mark, yes/no booleans, comments
+{
+	printf '\357\273\277; a 197-byte line follows\r\n'
+	printf '%s\n' "$good" | sed 's/$/\r/'
+	printf ';%s\r\n' "$(printf 'x%.0s' {1..196})"
+	printf 'disable_custom_device = no\r\nallow_root_vm = off ; inline\r\n'
+} >"$B"
+chmod 644 "$B"
+check "a 197-byte line, CRLF, a BOM and no/off are accepted" bash -c "$MODEL -c '$B' check >/dev/null"
 
 expect_fail config-missing 66 $PROBE -c "$TMPROOT/nowhere.conf"
 expect_fail config-missing-model 66 $MODEL -c "$TMPROOT/nowhere.conf" list
+mkdir -p "$TMPROOT/conf.d"
+expect_fail config-directory 78 $PROBE -c "$TMPROOT/conf.d"
+expect_fail config-directory.model 78 $MODEL -c "$TMPROOT/conf.d" list
+expect_fail config-path-long 78 $PROBE -c "$TMPROOT/$(printf 'x%.0s' {1..300})"
+# The default /etc/pcipass/pcipass.conf may be absent (every key is optional): then only
+# models.d, at its default place, is missing. Read-only (list takes no lock), so safe to run.
+if [ ! -e /etc/pcipass ]; then
+	expect_fail config-default-absent 66 $MODEL list
+else
+	skip "default config absent (this machine has /etc/pcipass; the test must not touch it)"
+fi
 
 # exclude on several lines adds up
 printf '%s\nexclude = 0000:01:00.0\nexclude = 02:00.0\n' "$good" >"$B"
 chmod 644 "$B"
 $PROBE -c "$B" --all >"$TMPROOT/out"
-check "exclude on two lines: both excluded" test "$(grep -c '(excluded)' "$TMPROOT/out")" = 0
+check "exclude without a model: nothing marked excluded" test "$(grep -c '(excluded)' "$TMPROOT/out")" = 0
 $MODEL -c "$B" create Atlas NPU 19e5 d801 >/dev/null
 $PROBE -c "$B" --all >"$TMPROOT/out"
 check "exclude on two lines: both excluded" test "$(grep -c '(excluded)' "$TMPROOT/out")" = 2
+$PROBE -c "$B" -q
+check "exclude on two lines: only 0000:03:00.0 inventoried" \
+	test "$(grep -c '^\[0000:' "$H/var/inventory.ini")/$(grep -c '^\[0000:03:00.0\]' "$H/var/inventory.ini")" = 1/1
 
 # trust: group- or world-writable file or directory, foreign owner, FIFO
 cp "$CONF" "$B"
 chmod 664 "$B"
 expect_fail config-group-writable 78 $PROBE -c "$B"
+expect_fail config-group-writable.model 78 $MODEL -c "$B" list
 chmod 646 "$B"
 expect_fail config-world-writable 78 $PROBE -c "$B"
 chmod 644 "$B"
@@ -50,10 +94,19 @@ mkdir -p "$TMPROOT/open"
 cp "$CONF" "$TMPROOT/open/pcipass.conf"
 chmod 777 "$TMPROOT/open"
 expect_fail config-dir-writable 78 $PROBE -c "$TMPROOT/open/pcipass.conf"
+chmod 775 "$TMPROOT/open"
+expect_fail config-dir-group-writable 78 $MODEL -c "$TMPROOT/open/pcipass.conf" list
+chmod 755 "$TMPROOT/open"
+check "the same file in a safe directory is fine" \
+	bash -c "$MODEL -c '$TMPROOT/open/pcipass.conf' list >/dev/null"
 if [ "$(id -u)" = 0 ]; then
 	chown 1234 "$B"
 	expect_fail config-owner 78 $PROBE -c "$B"
+	expect_fail config-owner.model 78 $MODEL -c "$B" list
 	chown 0 "$B"
+	chown 1234 "$TMPROOT/open"
+	expect_fail config-dir-owner 78 $PROBE -c "$TMPROOT/open/pcipass.conf"
+	chown 0 "$TMPROOT/open"
 	# an unprivileged user may run the tools on a tree of their own (the test-tree rule)
 	if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 		u=$TMPROOT/user
@@ -61,12 +114,17 @@ if [ "$(id -u)" = 0 ]; then
 		cp -r "$H/etc" "$u/"
 		sed -i "s|models_dir = .*|models_dir = $u/etc/models.d|" "$u/etc/pcipass.conf"
 		chown -R nobody "$u"
-		if setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		if setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
 			"$MODEL" -c "$u/etc/pcipass.conf" check >/dev/null; then
 			pass "unprivileged on its own tree: accepted"
 		else
 			failt "unprivileged on its own tree: accepted"
 		fi
+		# ...but not on a tree that belongs to a third user
+		chown 1234 "$u/etc/pcipass.conf"
+		setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+			"$MODEL" -c "$u/etc/pcipass.conf" check >/dev/null 2>&1
+		check "unprivileged, config owned by a third user: refused (78)" test $? = 78
 	else
 		skip "unprivileged run on a test tree (no setpriv or no user nobody)"
 	fi
@@ -76,16 +134,41 @@ fi
 rm -f "$B"
 mkfifo "$B"
 expect_fail config-fifo 78 timeout 5 $PROBE -c "$B"
+expect_fail config-fifo.model 78 timeout 5 $MODEL -c "$B" list
 rm -f "$B"
 
 # help, version, options
-check "probe --help exits 0" $PROBE --help >/dev/null
-check "model --help exits 0" $MODEL --help >/dev/null
+helps() { # helps PROGRAM: --help prints the usage on stdout, nothing on stderr, exit 0
+	"$1" --help >"$TMPROOT/out" 2>"$TMPROOT/err" && [ ! -s "$TMPROOT/err" ] &&
+		head -1 "$TMPROOT/out" | grep -q '^usage: '
+}
+check "probe --help exits 0 with the usage on stdout" helps "$PROBE"
+check "model --help exits 0 with the usage on stdout" helps "$MODEL"
+check "probe -h is --help" bash -c "'$PROBE' -h | cmp -s - <('$PROBE' --help)"
+check "model --help mentions every command" \
+	bash -c "'$MODEL' --help | grep -q create && '$MODEL' --help | grep -q 'list \[--json\]' && '$MODEL' --help | grep -q delete && '$MODEL' --help | grep -q check"
 $PROBE --version >"$TMPROOT/out" && golden config-probe-version "$TMPROOT/out"
-check "model --version exits 0" $MODEL --version >/dev/null
+$MODEL --version >"$TMPROOT/out" && golden config-model-version "$TMPROOT/out"
+check "--help does not read the config (works with a missing -c file)" \
+	bash -c "'$MODEL' -c /nonexistent --help >/dev/null"
 expect_fail config-probe-unknown-option 64 $PROBE --frobnicate
+expect_fail config-model-unknown-option 64 $MODEL --frobnicate list
 expect_fail config-probe-missing-arg 64 $PROBE --prom
+expect_fail config-model-missing-arg 64 $MODEL list -c
 expect_fail config-probe-all-list 64 $PROBE --all --list
 expect_fail config-probe-json-alone 64 $PROBE --json -c "$CONF"
 expect_fail config-probe-prom-relative 64 $PROBE --prom out.prom -c "$CONF"
 expect_fail config-probe-extra-arg 64 $PROBE -c "$CONF" extra
+# An unknown letter inside a group of short options (-xq): the one line must name it, not
+# the argument before it (getopt has not moved optind past the group yet).
+short_group() { # short_group PROGRAM ARGS...: exit 64, one line quoting -x or -xq
+	"$@" >"$TMPROOT/out" 2>"$TMPROOT/err"
+	local st=$?
+	if [ $st = 64 ] && [ "$(wc -l <"$TMPROOT/err")" = 1 ] && grep -qE '"-xq?"' "$TMPROOT/err"; then
+		pass "${1##*/} -xq: the message names -x"
+	else
+		failt "${1##*/} -xq: the message names -x: exit $st, stderr: $(cat "$TMPROOT/err")"
+	fi
+}
+short_group "$PROBE" -c "$CONF" -xq
+short_group "$MODEL" -c "$CONF" -xq list

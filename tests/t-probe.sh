@@ -1,105 +1,237 @@
 #!/usr/bin/env bash
 # pcipass-probe on fake hosts: the inventory, --all, --list, --prom, and SPEC's guarantees
 # (address order, bridges and excluded devices never inventoried, quiet cron runs, no write
-# when nothing changed, nothing touched on failure).
+# when nothing changed, nothing touched on failure), and what lspci reads from the same trees.
+# (The survival guarantees under SIGKILL and concurrency are in t-robust.sh.)
 . "$(dirname "$0")/lib.sh"
+
+silent() { "$@" >/dev/null 2>&1; } # (check NAME CMD >/dev/null would hide the ok line too)
+# LeakSanitizer cannot work under ptrace: an ASan build run by strace would fail at its exit
+traced=(env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace)
 
 models() { # the seed models of these tests
 	$MODEL -c "$CONF" create Atlas-800 NPU 19e5 d801 >/dev/null &&
 		$MODEL -c "$CONF" create Alveo-U50 FPGA 10ee 903f >/dev/null
 }
 inv() { echo "$H/var/inventory.ini"; }
+# sections FILE: the device sections of an inventory, on one line
+sections() { sed -n 's/^\[\(0000:[^]]*\)\]$/\1/p' "$1" | tr '\n' ' '; }
+# counted FILE: `devices = N` says how many sections follow
+counted() { [ "$(sed -n 's/^devices   = //p' "$1")" = "$(grep -c '^\[0000:' "$1")" ]; }
 
-# --- the seed host ---
+# probe_vs_lspci NAME [SYSFS]: what lspci reads from the tree (SYSFS, default $H/sys) is what
+# `--all --json` reports on $H: address, class, vendor:device, subsystem, driver, NUMA node and
+# IOMMU group, for every device both ways. The probe reads the driver and group links itself
+# (not through libpci), so this is a cross-check, not libpci compared with itself. lspci's -mm
+# prints a subsystem only when its vendor is neither 0000 nor ffff; the probe's side follows.
+probe_vs_lspci() {
+	local name=$1 sys=${2:-$H/sys}
+	if ! command -v lspci >/dev/null || ! command -v python3 >/dev/null; then
+		skip "probe vs lspci on $name (needs lspci and python3)"
+		return
+	fi
+	lspci -D -n -vmm -k -A linux-sysfs -O sysfs.path="$sys/bus/pci" 2>/dev/null | awk '
+		function out() { if (a != "") print a, c, v ":" d, (sv == "" ? "-" : sv ":" sd), drv, numa, grp }
+		/^Slot:/ { out(); a = $2; c = v = d = sv = sd = ""; drv = "-"; numa = grp = -1 }
+		/^Class:/ { c = $2 } /^Vendor:/ { v = $2 } /^Device:/ { d = $2 }
+		/^SVendor:/ { sv = $2 } /^SDevice:/ { sd = $2 } /^Driver:/ { drv = $2 }
+		/^NUMANode:/ { numa = $2 } /^IOMMUGroup:/ { grp = $2 }
+		END { out() }' | sort >"$TMPROOT/lspci.$name"
+	$PROBE -c "$CONF" --all --json 2>/dev/null | python3 -c '
+import json, sys
+for d in json.load(sys.stdin):
+    sub = d["subsystem"]
+    if sub == "" or sub[:4] in ("0000", "ffff"):
+        sub = "-"
+    print(d["address"], d["class"], d["vendor_id"] + ":" + d["device_id"], sub,
+          d["driver"] or "-", d["numa_node"], d["iommu_group"])' | sort >"$TMPROOT/probe.$name"
+	if [ -s "$TMPROOT/lspci.$name" ] && cmp -s "$TMPROOT/lspci.$name" "$TMPROOT/probe.$name"; then
+		pass "$name: --all --json and lspci -vmm -k agree on all $(wc -l <"$TMPROOT/lspci.$name") devices"
+	else
+		failt "$name: --all --json and lspci -vmm -k disagree (< lspci, > probe)"
+		diff "$TMPROOT/lspci.$name" "$TMPROOT/probe.$name" | sed 's/^/#   /'
+	fi
+}
+
+# --- the seed host: conf/example-host.txt, models for the NPUs and the FPGA ---
 mkhost seed "$ROOT/conf/example-host.txt" || { failt "mkhost"; exit 1; }
-printf 'exclude = 00:1f.2\nexclude = 0000:00:19.0\n' >>"$CONF"
+# exclude: short and long forms, two on a line and the key repeated. Models match all three
+# excluded devices (NIC, SATA, VGA), so their absence from the inventory proves the exclusion.
+printf 'exclude = 00:1f.2 0000:00:19.0\nexclude = 03:00.0\n' >>"$CONF"
 models
-# a model matching a root port: bridges are never inventoried all the same
+$MODEL -c "$CONF" create NicPT ETHER 8086 15b8 >/dev/null
+$MODEL -c "$CONF" create SataPT STORAGE 8086 2826 >/dev/null
+$MODEL -c "$CONF" create MgaPT DISPLAY 102b 0536 >/dev/null
+# a model matching three root ports (8086:2030): bridges are never inventoried all the same
 $MODEL -c "$CONF" create PortTest ACCEL 8086 2030 >/dev/null
 $PROBE -c "$CONF" >"$TMPROOT/out" 2>"$TMPROOT/err"
 check "seed: exit 0, nothing on stderr" test $? = 0 -a ! -s "$TMPROOT/err"
 golden probe-seed-out "$TMPROOT/out"
 golden probe-seed-inventory "$(inv)"
 check "seed: inventory mode 0644" test "$(stat -c %a "$(inv)")" = 644
-check "seed: addresses in order" bash -c "grep '^\[0000' '$(inv)' | sort -c"
-$PROBE -c "$CONF" --all >"$TMPROOT/out" && golden probe-seed-all "$TMPROOT/out"
+check "seed: exactly the NPUs and the FPGA, in address order (no bridge, nothing excluded)" \
+	test "$(sections "$(inv)")" = "0000:3b:00.0 0000:af:00.0 0000:d8:00.0 "
+check "seed: devices = N matches the sections" counted "$(inv)"
+$PROBE -c "$CONF" --all >"$TMPROOT/all" && golden probe-seed-all "$TMPROOT/all"
+check "--all: every device of the host, bridges included" test "$(grep -c '^0000:' "$TMPROOT/all")" = 15
+check "--all: the three root ports matching PortTest say (bridge)" \
+	test "$(grep -c '^0000:..:..\..  0604   8086:2030 .* (bridge) ' "$TMPROOT/all")" = 3
+check "--all: the excluded devices matching NicPT, SataPT and MgaPT say (excluded)" \
+	test "$(grep -cE '^0000:(00:19\.0|00:1f\.2|03:00\.0) .* \(excluded\) ' "$TMPROOT/all")" = 3
 $PROBE -c "$CONF" --all --json >"$TMPROOT/all.json" && golden probe-seed-all-json "$TMPROOT/all.json"
 $PROBE -c "$CONF" --list >"$TMPROOT/out" && golden probe-seed-list "$TMPROOT/out"
+$PROBE -c "$CONF" --list --json >"$TMPROOT/list.json"
+sed 's/"generated": "[0-9T:Z-]*"/"generated": "@STAMP@"/' "$TMPROOT/list.json" >"$TMPROOT/list.json.n"
+golden probe-seed-list-json "$TMPROOT/list.json.n"
 if command -v python3 >/dev/null; then
-	check "--all --json is valid JSON" python3 -m json.tool "$TMPROOT/all.json" >/dev/null
-	$PROBE -c "$CONF" --list --json >"$TMPROOT/list.json"
-	check "--list --json is valid JSON" python3 -m json.tool "$TMPROOT/list.json" >/dev/null
+	check "--all --json is valid JSON" silent python3 -m json.tool "$TMPROOT/all.json"
+	check "--list --json is valid JSON" silent python3 -m json.tool "$TMPROOT/list.json"
 else
 	skip "JSON validity (no python3)"
 fi
+# the names come from the configured pci_ids, not the system's: rename a vendor in a copy
+sed 's/^10ee  Xilinx Corporation$/10ee  Xilinx Renamed For The Test/' "$ROOT/tests/data/pci.ids" >"$TMPROOT/pci.ids"
+sed "s|^pci_ids .*|pci_ids = $TMPROOT/pci.ids|" "$CONF" >"$TMPROOT/ids.conf"
+check "--all: names come from the configured pci_ids" \
+	bash -c "'$PROBE' -c '$TMPROOT/ids.conf' --all | grep -q '^0000:d8:00.0 .*: Xilinx Renamed For The Test Device 903f$'"
+probe_vs_lspci seed
 
-# --- failures: one line, non-zero, the inventory untouched ---
+# --- failures: non-zero sysexits status, one line on stderr, the inventory untouched ---
 sum=$(tree_sum "$H/var")
-cp "$CONF" "$TMPROOT/nosys.conf"
-sed -i "s|^sysfs_root = .*|sysfs_root = $TMPROOT/nowhere|" "$TMPROOT/nosys.conf"
+sed "s|^sysfs_root = .*|sysfs_root = $TMPROOT/nowhere|" "$CONF" >"$TMPROOT/nosys.conf"
 expect_fail probe-no-sysfs 71 $PROBE -c "$TMPROOT/nosys.conf" -q
-check "failed probe left the inventory alone" test "$(tree_sum "$H/var")" = "$sum"
+cp "$TMPROOT/err" "$TMPROOT/err.q"
+$PROBE -c "$TMPROOT/nosys.conf" >"$TMPROOT/out" 2>"$TMPROOT/err"
+check "failed probe without -q: the same status and the same one line" \
+	test $? = 71 -a ! -s "$TMPROOT/out" -a "$(cat "$TMPROOT/err")" = "$(cat "$TMPROOT/err.q")"
+check "failed probe (no sysfs): the inventory untouched" test "$(tree_sum "$H/var")" = "$sum"
+printf '[Broken]\ndev_type = NPU\nvendor_id = 19e5\n' >"$H/etc/models.d/Broken.conf"
+chmod 644 "$H/etc/models.d/Broken.conf"
+expect_fail probe-bad-model 65 $PROBE -c "$CONF" -q
+check "failed probe (bad model file): the inventory untouched" test "$(tree_sum "$H/var")" = "$sum"
+rm "$H/etc/models.d/Broken.conf"
 
-# --- unchanged: no write at all (inode, mtime, stamp) ---
+# --- unchanged: no write at all (inode, mtime to the nanosecond, stamp) ---
 before=$(stat -c '%i %y' "$(inv)")
 stamp=$(grep '^generated' "$(inv)")
-sleep 1.1
+sleep 1.1 # a rewrite would now carry another stamp and mtime
 $PROBE -c "$CONF" -q >"$TMPROOT/out" 2>&1
-check "-q: silent on success" test ! -s "$TMPROOT/out"
+check "-q: silent on success (stdout and stderr)" test ! -s "$TMPROOT/out"
 check "unchanged run: same inode and mtime" test "$(stat -c '%i %y' "$(inv)")" = "$before"
 check "unchanged run: same stamp" test "$(grep '^generated' "$(inv)")" = "$stamp"
-# a change (the FPGA bound to vfio-pci) rewrites it
+$PROBE -c "$CONF" >"$TMPROOT/out"
+check "unchanged run says so" grep -q ', unchanged$' "$TMPROOT/out"
+check "unchanged run (twice): still no write" test "$(stat -c '%i %y' "$(inv)")" = "$before"
+# a change (the FPGA bound to vfio-pci by editing its driver link) rewrites it
 ln -sfn ../../../bus/pci/drivers/vfio-pci "$H/sys/devices/pci0000:00/0000:d8:00.0/driver"
 $PROBE -c "$CONF" -q
-check "changed run: rewritten" test "$(stat -c '%i %y' "$(inv)")" != "$before"
-check "changed run: new driver recorded" grep -q '^driver      = vfio-pci$' "$(inv)"
+check "driver changed: rewritten (new inode and mtime)" test "$(stat -c '%i %y' "$(inv)")" != "$before"
+check "driver changed: new stamp" test "$(grep '^generated' "$(inv)")" != "$stamp"
+check "driver changed: new driver recorded" \
+	bash -c "grep -A 10 '^\[0000:d8:00.0\]' '$(inv)' | grep -q '^driver      = vfio-pci$'"
+# a change of models (a narrower model now takes one NPU) rewrites it too
+before=$(stat -c '%i %y' "$(inv)")
+$MODEL -c "$CONF" create Atlas-800-B NPU 19e5 d801 --subsystem 19e5:0100 >/dev/null
+$PROBE -c "$CONF" >"$TMPROOT/out"
+check "model added: says written" grep -q ', written$' "$TMPROOT/out"
+check "model added: rewritten" test "$(stat -c '%i %y' "$(inv)")" != "$before"
+check "model added: the NPUs now have it" test "$(grep -c '^model       = Atlas-800-B$' "$(inv)")" = 2
+rm "$H/etc/models.d/Atlas-800-B.conf" # (as configuration management would)
+$PROBE -c "$CONF" -q
 
 # --- claims in --list ---
 "$BUILD/claimhold" "$H/run" 0000:3b:00.0 npu-worker-1 >"$TMPROOT/hold" &
 holder=$!
 for _ in $(seq 50); do grep -q held "$TMPROOT/hold" && break; sleep 0.1; done
 $PROBE -c "$CONF" --list >"$TMPROOT/out"
-check "--list: claimed by the VM with its pid" grep -q "^0000:3b:00.0 .*claimed by npu-worker-1 (pid $holder)$" "$TMPROOT/out"
+check "--list: claimed by the VM with its pid" grep -q "^0000:3b:00.0 .*  claimed by npu-worker-1 (pid $holder)$" "$TMPROOT/out"
+golden probe-list-claimed "$TMPROOT/out"
 $PROBE -c "$CONF" --list --json >"$TMPROOT/out"
-check "--list --json: claimed" grep -q "\"state\": \"claimed\", \"vm\": \"npu-worker-1\", \"pid\": $holder" "$TMPROOT/out"
+check "--list --json: claimed" grep -q "\"state\": \"claimed\", \"vm\": \"npu-worker-1\", \"pid\": $holder, \"released\": false" "$TMPROOT/out"
+sum=$(tree_sum "$H/run")
 $PROBE -c "$CONF" -q --prom "$H/var/pcipass.prom"
 golden probe-prom-claimed "$H/var/pcipass.prom"
+check "--list and --prom test the claim without touching it" test "$(tree_sum "$H/run")" = "$sum"
 kill $holder
 wait $holder 2>/dev/null
 $PROBE -c "$CONF" --list >"$TMPROOT/out"
-check "--list: dead holder -> free, release pending" grep -q "^0000:3b:00.0 .*free (not yet released)$" "$TMPROOT/out"
-check "--list: never claimed -> free" grep -q "^0000:af:00.0 .* free$" "$TMPROOT/out"
-if command -v promtool >/dev/null; then
-	check "promtool check metrics" bash -c "promtool check metrics <'$H/var/pcipass.prom'"
-else
-	echo "# promtool not installed: the textfile format is checked by its golden file only"
-fi
-cp "$TMPROOT/nosys.conf" "$TMPROOT/nosys2.conf"
-$PROBE -c "$TMPROOT/nosys2.conf" -q --prom "$H/var/pcipass.prom" 2>/dev/null
-check "failed probe: prom says success 0" grep -q '^pcipass_probe_success 0$' "$H/var/pcipass.prom"
+check "--list: dead holder -> free (not yet released)" grep -q "^0000:3b:00.0 .*  free (not yet released)$" "$TMPROOT/out"
+check "--list: the dead holder's claim file is still there" test -f "$H/run/claims/0000:3b:00.0"
+check "--list: never claimed -> free" grep -q "^0000:af:00.0 .*  free$" "$TMPROOT/out"
+$PROBE -c "$CONF" --list --json >"$TMPROOT/out"
+check "--list --json: dead holder -> free, not released" \
+	grep -q '"address": "0000:3b:00.0", .*"state": "free", "vm": "", "pid": 0, "released": false' "$TMPROOT/out"
+check "--list --json: never claimed -> free, released" \
+	grep -q '"address": "0000:af:00.0", .*"state": "free", "vm": "", "pid": 0, "released": true' "$TMPROOT/out"
 
-# --- disabled ---
+# --- --prom ---
+# atomic: a new file each time (rename over the old one), mode 0644, no temporary left behind
+prom=$H/var/pcipass.prom
+ino=$(stat -c %i "$prom")
+$PROBE -c "$CONF" -q --prom "$prom"
+check "--prom: counts by model, NUMA node and state" \
+	grep -q '^pcipass_devices{model="Atlas-800",dev_type="NPU",numa_node="0",state="free"} 1$' "$prom"
+check "--prom: replaced by a new file, not rewritten in place" test "$(stat -c %i "$prom")" != "$ino"
+check "--prom: mode 0644, no temporary left" \
+	test "$(stat -c %a "$prom")" = 644 -a -z "$(find "$H/var" -name '.pcipass.prom.??????')"
+if command -v strace >/dev/null; then
+	"${traced[@]}" -f -qq -e trace=openat,rename,renameat,renameat2 -o "$TMPROOT/strace" $PROBE -c "$CONF" -q --prom "$prom"
+	check "--prom: written through a temporary renamed into place" \
+		grep -q "rename.*\"$H/var/.pcipass.prom.......\", .*\"$prom\"" "$TMPROOT/strace"
+	check "--prom: the file itself is never opened for writing" \
+		bash -c "! grep -E 'openat\(.*\"$prom\", .*(O_WRONLY|O_RDWR)' '$TMPROOT/strace'"
+else
+	skip "--prom written through rename (strace not installed)"
+fi
+if command -v promtool >/dev/null; then
+	check "promtool check metrics" bash -c "promtool check metrics <'$prom'"
+else
+	skip "promtool check metrics (Debian package prometheus not installed; the golden file checks the format)"
+fi
+$PROBE -c "$TMPROOT/nosys.conf" -q --prom "$prom" 2>/dev/null
+check "failed probe: exit non-zero, prom says success 0" \
+	test $? != 0 -a "$(grep '^pcipass_probe_success' "$prom")" = "pcipass_probe_success 0"
+golden probe-prom-failed "$prom"
+$PROBE -c "$CONF" -q --prom "$prom"
+check "probe ok again: prom says success 1" grep -q '^pcipass_probe_success 1$' "$prom"
+
+# --- disabled: the inventory written empty, marked disabled; --list says so ---
 printf 'disable_custom_device = true\n' >>"$CONF"
-$PROBE -c "$CONF" -q
+$PROBE -c "$CONF" >"$TMPROOT/out" 2>&1
+check "disabled: the probe says so" grep -q ': 0 custom devices (disabled), written$' "$TMPROOT/out"
 golden probe-disabled-inventory "$(inv)"
 $PROBE -c "$CONF" --list >"$TMPROOT/out" && golden probe-disabled-list "$TMPROOT/out"
+$PROBE -c "$CONF" --list --json >"$TMPROOT/out"
+check "disabled: --list --json says so" grep -q '^{"disabled": true, "generated": "[^"]*", "devices": \[\]}$' "$TMPROOT/out"
+$PROBE -c "$CONF" -q --prom "$prom"
+check "disabled: prom says so, with no devices" \
+	bash -c "grep -q '^pcipass_custom_devices_disabled 1$' '$prom' && ! grep -q '^pcipass_devices{' '$prom'"
 
 # --- other hosts ---
 mkhost empty "$ROOT/tests/hosts/empty.host"
 models
 $PROBE -c "$CONF" -q && golden probe-empty-inventory "$(inv)"
+check "empty bus: --all --json is []" test "$($PROBE -c "$CONF" --all --json)" = "[]"
 
 mkhost nomodels "$ROOT/conf/example-host.txt"
 $PROBE -c "$CONF" -q && golden probe-nomodels-inventory "$(inv)"
 
+# one vendor:device, subsystems 19e5:0100, 19e5:0200 and 0000:0000: the narrowed model takes
+# its subsystem, the plain one the rest
 mkhost subsys "$ROOT/tests/hosts/subsys.host"
 $MODEL -c "$CONF" create Plain NPU 19e5 d801 >/dev/null
 $MODEL -c "$CONF" create Narrow NPU 19e5 d801 --subsystem 19e5:0200 >/dev/null
 $PROBE -c "$CONF" -q && golden probe-subsys-inventory "$(inv)"
+check "subsys: narrowed model beats the plain one, the plain one takes the rest" \
+	test "$(sed -n 's/^model       = //p' "$(inv)" | tr '\n' ' ')" = "Plain Narrow Plain "
+probe_vs_lspci subsys
+# only subsystem-narrowed models: the device with another subsystem matches none
 mkhost subsys2 "$ROOT/tests/hosts/subsys.host"
 $MODEL -c "$CONF" create OnlyA NPU 19e5 d801 --subsystem 19e5:0100 >/dev/null
 $MODEL -c "$CONF" create OnlyB NPU 19e5 d801 --subsystem 19e5:0200 >/dev/null
 $PROBE -c "$CONF" -q && golden probe-subsys-only-inventory "$(inv)"
+check "subsys only: the device of no model's subsystem is left out" \
+	test "$(sections "$(inv)")" = "0000:01:00.0 0000:02:00.0 "
 
 # survives NAME HOST WHAT: on a host with a flaw the probe goes on, warns once (golden), writes
 # the inventory (golden), and with -q says nothing at all
@@ -112,9 +244,47 @@ survives() {
 	golden "probe-$1-inventory" "$(inv)"
 	rm "$(inv)"
 	$PROBE -c "$CONF" -q >"$TMPROOT/out" 2>&1
-	check "$3: -q says nothing" test ! -s "$TMPROOT/out"
+	check "$3: -q succeeds and says nothing at all" test $? = 0 -a ! -s "$TMPROOT/out"
 }
 survives vanish vanish "vanished device"
+check "vanished device: absent from the inventory" bash -c "! grep -q '0000:af:00.0' '$(inv)'"
+# lspci itself gives up on this tree (it cannot open the vanished device); on a copy without
+# the dangling entry it must see exactly what the probe saw on the real one
+cp -a "$H/sys" "$TMPROOT/vanish-sys"
+find "$TMPROOT/vanish-sys/bus/pci/devices" -xtype l -delete
+probe_vs_lspci vanish "$TMPROOT/vanish-sys"
 survives numa numa-unreadable "unreadable numa_node"
+check "unreadable numa_node: numa_node = -1 for both NPUs" \
+	test "$(grep -c '^numa_node   = -1$' "$(inv)")" = 2
+probe_vs_lspci numa
 
 mkhost big --synth 1024 # (mkhost compares it with lspci, like every tree it builds)
+probe_vs_lspci big
+
+# --- what the probe writes, it reads back ---
+# 14000 NPUs under a model with the longest name (64) and dev_type (32) give a 4.2 MB inventory
+# (INVENTORY_MAX is 65536 devices; at ~220 bytes a device, 19000 short-named ones do the same).
+# The probe may write it or refuse it with one line; what it must not do is write an inventory
+# that --list (and pcipass-run) then refuse, and that it rewrites on every run because it cannot
+# read the old one to see that nothing changed.
+awk 'BEGIN { for (i = 0; i < 14000; i++)
+	printf "0000:%02x:%02x.%x 1200 19e5:d801 19e5:0100 %d %d -\n", i / 256 + 1, i % 256 / 8, i % 8, i + 100, i % 2 }' \
+	>"$TMPROOT/many.host"
+mkhost many "$TMPROOT/many.host"
+long_name=$(printf 'N%.0s' $(seq 64)) long_type=$(printf 'T%.0s' $(seq 32))
+$MODEL -c "$CONF" create "$long_name" "$long_type" 19e5 d801 >/dev/null
+$PROBE -c "$CONF" -q 2>"$TMPROOT/err"
+if [ $? = 0 ]; then
+	echo "# 14000 devices: the probe wrote $(wc -c <"$(inv)") bytes"
+	$PROBE -c "$CONF" --list >/dev/null 2>"$TMPROOT/err"
+	check "14000 devices: --list reads the inventory the probe wrote" test ! -s "$TMPROOT/err"
+	sed 's/^/#   /' "$TMPROOT/err"
+	before=$(stat -c '%i %y' "$(inv)")
+	$PROBE -c "$CONF" >"$TMPROOT/out" 2>&1
+	check "14000 devices: a second run finds nothing changed and writes nothing" \
+		test "$(stat -c '%i %y' "$(inv)")" = "$before"
+	sed 's/^/#   /' "$TMPROOT/out"
+else
+	check "14000 devices: refused with one line, no inventory written" \
+		test "$(wc -l <"$TMPROOT/err")" = 1 -a ! -e "$(inv)"
+fi

@@ -1,5 +1,6 @@
-/* fuzz_config.c - pcipass.conf: a parse either fails with one file:line message, or gives a
- * configuration whose invariants hold. */
+/* fuzz_config.c - pcipass.conf: a parse either fails with one "fuzz.conf:..." line and
+ * EX_CONFIG, or gives a configuration whose invariants hold: absolute paths, words that are
+ * words, a known seccomp action, and the exclude list sorted, canonical and searchable. */
 #include <assert.h>
 #include <stdint.h>
 #include <string.h>
@@ -8,9 +9,20 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static const char word[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-";
+
+static void path_ok(const char *p)
+{
+	size_t n = strnlen(p, CONF_PATH_MAX);
+
+	assert(n < CONF_PATH_MAX && p[0] == '/');
+	for (; *p; p++)
+		assert(((unsigned char)*p >= 0x20 || *p == '\t') && *p != 0x7f);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct host_config c;
+	static struct host_config c; /* 5 KiB: keep it off the fuzzer's stack */
 	struct perr e = { 0 };
 	char addr[PCI_ADDR_LEN];
 
@@ -20,10 +32,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(strchr(e.msg, '\n') == NULL);
 		return 0;
 	}
-	const char *paths[] = { c.sysfs_root, c.dev_root, c.models_dir, c.inventory, c.state_dir, c.qemu };
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-		assert(paths[i][0] == '/');
-	assert(c.pci_ids[0] == '\0' || c.pci_ids[0] == '/');
+	assert(e.code == 0 && strcmp(c.file, "fuzz.conf") == 0);
+	path_ok(c.sysfs_root);
+	path_ok(c.dev_root);
+	path_ok(c.models_dir);
+	path_ok(c.inventory);
+	path_ok(c.state_dir);
+	path_ok(c.qemu);
+	if (c.pci_ids[0] != '\0')
+		path_ok(c.pci_ids);
+	assert(str_only(c.vfio_driver, word, sizeof(c.vfio_driver) - 1));
+	assert(str_only(c.run_as, word, sizeof(c.run_as) - 1));
 	assert(c.seccomp_action >= SECCOMP_KILL && c.seccomp_action <= SECCOMP_LOG);
 	assert(c.n_exclude <= EXCLUDE_MAX);
 	for (size_t i = 0; i < c.n_exclude; i++) {

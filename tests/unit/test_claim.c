@@ -1,11 +1,9 @@
-/* test_claim.c - claims are inspected without being taken; atomic files never tear. */
-#include <dirent.h>
+/* test_claim.c - claims: their text, and inspecting them without ever taking them. */
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 
 #include "cm.h"
-#include "atomic.h"
 #include "claim.h"
 
 static void test_parse(void **state)
@@ -153,82 +151,266 @@ static void test_take(void **state)
 	rmtree(dir);
 }
 
-static int entries(const char *dir)
+static void test_parse_more(void **state)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((de = readdir(d)))
-		n += de->d_name[0] != '.' || (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."));
-	closedir(d);
-	return n;
-}
-
-static void test_atomic(void **state)
-{
-	char dir[256], path[300], text[64];
-	struct perr e = { 0 };
-	struct stat sb;
-	FILE *f;
-	int lock;
-	pid_t pid;
-	int status;
+	static const struct { const char *text, *msg; } bad[] = {
+		{ "pid=4194305\n", "c:1: pid: expected a process id, got \"4194305\" (too large)" },
+		{ "pid=-1\n", "c:1: pid: expected a process id, got \"-1\" (not a number)" },
+		{ "pid=12x\n", "c:1: pid: expected a process id, got \"12x\" (not a number)" },
+		{ "pid=\n", "c:1: pid: expected a process id, got \"\" (not a number)" },
+		{ "vm=\n", "c:1: vm: expected 1-64 characters of A-Z a-z 0-9 . _ -, got \"\"" },
+		{ "vm=a b\n", "c:1: vm: expected 1-64 characters of A-Z a-z 0-9 . _ -, got \"a b\"" },
+		{ "vm=a\nvm=b\n", "c:2: vm: given twice in [claim]" },
+		{ "vm=a\nuser=root\n", "c:2: unknown key \"user\" in [claim]" },
+		{ "orig_driver=a/b\n", "c:1: orig_driver: expected 1-63 characters of A-Z a-z 0-9 . _ -, got \"a/b\"" },
+		{ "model=\n", "c:1: model: expected 1-64 characters of A-Z a-z 0-9 . _ -, got \"\"" },
+		{ "vm=a\n[claim]\n", "c:2: a claim has no sections" },
+		{ "vm=a\npi", "c:2: expected `key = value`, `[section]` or a comment" },
+	};
+	struct claim_info ci;
+	struct perr e;
+	char text[256], vm64[65];
 
 	(void)state;
-	scratch(dir);
-	snprintf(path, sizeof(path), "%s/inv.ini", dir);
-	lock = file_lock(path, &e);
-	assert_true(lock >= 0);
-	put_file(dir, ".inv.ini.Ab12Cd", "left by a killed writer", 0600);
-	assert_int_equal(atomic_replace(path, "one\n", 4, 0644, &e), 0);
-	assert_int_equal(atomic_replace(path, "two\n", 4, 0640, &e), 0);
-	assert_int_equal(stat(path, &sb), 0);
-	assert_int_equal(sb.st_mode & 07777, 0640);
-	f = fopen(path, "r");
-	assert_non_null(fgets(text, sizeof(text), f));
-	fclose(f);
-	assert_string_equal(text, "two\n");
-	/* only the file and its lock remain: the stale temporary was swept */
-	assert_int_equal(entries(dir), 2);
-
-	/* the lock excludes another process until it is closed */
-	pid = fork();
-	if (pid == 0) {
-		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-		char lp[400];
-		snprintf(lp, sizeof(lp), "%s/.inv.ini.lock", dir);
-		int fd = open(lp, O_RDWR);
-		_exit(fd >= 0 && fcntl(fd, F_OFD_SETLK, &fl) < 0 ? 0 : 1);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		memset(&ci, 0, sizeof(ci));
+		assert_int_equal(claim_parse(bad[i].text, strlen(bad[i].text), "c", &ci, &e), -1);
+		assert_string_equal(e.msg, bad[i].msg);
+		assert_int_equal(e.code, EX_DATAERR);
 	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_int_equal(WEXITSTATUS(status), 0);
-	close(lock);
-	lock = file_lock(path, &e);
-	assert_true(lock >= 0);
-	close(lock);
-
-	assert_int_equal(atomic_create(path, "three\n", 6, 0644, &e), -1);
-	assert_int_equal(e.code, EX_CANTCREAT);
-	f = fopen(path, "r");
-	assert_non_null(fgets(text, sizeof(text), f));
-	fclose(f);
-	assert_string_equal(text, "two\n"); /* never overwritten */
-	snprintf(path, sizeof(path), "%s/new.conf", dir);
+	/* the bounds of a pid, and the longest VM name */
+	memset(vm64, 'v', 64);
+	vm64[64] = '\0';
+	snprintf(text, sizeof(text), "vm = %s\npid = 1\norig_driver = nvidia\nmodel = M\n", vm64);
+	memset(&ci, 0, sizeof(ci));
 	memset(&e, 0, sizeof(e));
-	assert_int_equal(atomic_create(path, "x\n", 2, 0644, &e), 0);
-	assert_int_equal(entries(dir), 3);
+	assert_int_equal(claim_parse(text, strlen(text), "c", &ci, &e), 0);
+	assert_string_equal(ci.vm, vm64);
+	assert_int_equal(ci.pid, 1);
+	assert_string_equal(ci.orig_driver, "nvidia");
+	assert_string_equal(ci.model, "M");
+	assert_int_equal(claim_parse("pid=4194304\n", 12, "c", &ci, &e), 0);
+	assert_int_equal(ci.pid, 4194304);
+	/* a 65-character name is refused */
+	snprintf(text, sizeof(text), "vm=%sv\n", vm64);
+	assert_int_equal(claim_parse(text, strlen(text), "c", &ci, &e), -1);
+	/* the order of the lines does not matter; comments are fine */
+	memset(&ci, 0, sizeof(ci));
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(claim_parse("; c\nmodel=X\norig_driver=\npid=77\nvm=w\n", 37, "c", &ci, &e), 0);
+	assert_string_equal(ci.vm, "w");
+	assert_int_equal(ci.pid, 77);
+	assert_string_equal(ci.orig_driver, "");
+}
+
+static int claims_dir(char dir[256], char claims[300])
+{
+	scratch(dir);
+	snprintf(claims, 300, "%s/claims", dir);
+	return mkdir(claims, 0700);
+}
+
+/* Hold a lock on dir/claims/addr through a new open file description: an OFD lock (ofd) or a
+ * classic POSIX one; F_RDLCK or F_WRLCK. */
+static int hold(const char *claims, const char *addr, int cmd, short type)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET };
+	char path[400];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", claims, addr);
+	fd = open(path, type == F_RDLCK ? O_RDONLY : O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(fcntl(fd, cmd, &fl), 0);
+	return fd;
+}
+
+static void test_inspect_more(void **state)
+{
+	char dir[256], claims[300], path[400], want[600];
+	struct claim_info ci;
+	struct perr e = { 0 };
+	int fd, p[2], status;
+	pid_t child;
+
+	(void)state;
+	/* no claims directory at all: nothing claimed */
+	scratch(dir);
+	memset(&ci, 0x5a, sizeof(ci));
+	assert_int_equal(claim_inspect(dir, "0000:3b:00.0", &ci, &e), 0);
+	assert_false(ci.exists);
+	assert_false(ci.held);
+	assert_false(ci.unreadable);
+	assert_string_equal(ci.vm, "");
+	rmtree(dir);
+
+	assert_int_equal(claims_dir(dir, claims), 0);
+	put_file(claims, "0000:3b:00.0", "vm=a\npid=7\norig_driver=\nmodel=M\n", 0600);
+	/* a shared lock is a holder too */
+	fd = hold(claims, "0000:3b:00.0", F_OFD_SETLK, F_RDLCK);
+	assert_int_equal(claim_inspect(dir, "0000:3b:00.0", &ci, &e), 0);
+	assert_true(ci.exists && ci.held && !ci.unreadable);
+	assert_string_equal(ci.vm, "a");
+	assert_int_equal(ci.pid, 7);
+	assert_string_equal(ci.model, "M");
+	close(fd);
+	assert_int_equal(claim_inspect(dir, "0000:3b:00.0", &ci, &e), 0);
+	assert_true(ci.exists && !ci.held);
+	assert_string_equal(ci.vm, "a"); /* a stale claim is still read: --release needs orig_driver */
+
+	/* a classic POSIX lock held by another process counts as well */
+	assert_int_equal(pipe(p), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		char c;
+		close(p[1]);
+		fd = hold(claims, "0000:3b:00.0", F_SETLK, F_WRLCK);
+		(void)!read(p[0], &c, 1); /* until the parent closes its end */
+		_exit(0);
+	}
+	close(p[0]);
+	for (int i = 0; i < 500; i++) {
+		assert_int_equal(claim_inspect(dir, "0000:3b:00.0", &ci, &e), 0);
+		if (ci.held)
+			break;
+		usleep(2000);
+	}
+	assert_true(ci.held);
+	close(p[1]);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(claim_inspect(dir, "0000:3b:00.0", &ci, &e), 0);
+	assert_false(ci.held);
+
+	/* an unreadable claim without a holder is just a stale one */
+	put_file(claims, "0000:3b:00.0", "garbage\n", 0600);
+	assert_int_equal(claim_inspect(dir, "0000:3b:00.0", &ci, &e), 0);
+	assert_true(ci.exists && !ci.held && ci.unreadable);
+	assert_int_equal(e.code, 0);
+
+	/* a symlink, even to a good claim, is refused and named */
+	snprintf(path, sizeof(path), "%s/0000:af:00.0", claims);
+	assert_int_equal(symlink("0000:3b:00.0", path), 0);
+	assert_int_equal(claim_inspect(dir, "0000:af:00.0", &ci, &e), -1);
+	assert_int_equal(e.code, EX_OSERR);
+	snprintf(want, sizeof(want), "%s: Too many levels of symbolic links", path);
+	assert_string_equal(e.msg, want);
 	rmtree(dir);
 }
 
+struct seen_claims {
+	int n, stop_at;
+	char addr[8][PCI_ADDR_LEN];
+	char vm[8][65];
+};
+
+static int record(void *user, const char *addr, const struct claim_info *ci)
+{
+	struct seen_claims *s = user;
+
+	assert_true(ci->held);
+	assert_true(s->n < 8);
+	strcpy(s->addr[s->n], addr);
+	strcpy(s->vm[s->n], ci->vm);
+	s->n++;
+	return s->n == s->stop_at ? 42 : 0;
+}
+
+static void test_each_held(void **state)
+{
+	char dir[256], claims[300];
+	struct seen_claims s = { 0 };
+	struct perr e = { 0 };
+	int fds[4];
+
+	(void)state;
+	/* no claims directory: nothing to visit, no error */
+	scratch(dir);
+	assert_int_equal(claim_each_held(dir, record, &s, &e), 0);
+	assert_int_equal(s.n, 0);
+	rmtree(dir);
+
+	assert_int_equal(claims_dir(dir, claims), 0);
+	put_file(claims, "0000:3b:00.0", "vm=vm-a\npid=1\n", 0600);   /* held */
+	put_file(claims, "0000:af:00.0", "vm=vm-b\npid=2\n", 0600);   /* stale */
+	put_file(claims, "0000:d8:00.1", "vm=vm-c\npid=3\n", 0600);   /* held */
+	put_file(claims, "0000:AF:00.1", "vm=vm-d\npid=4\n", 0600);   /* held, not a canonical name */
+	put_file(claims, "af:00.2", "vm=vm-e\npid=5\n", 0600);        /* held, short form */
+	put_file(claims, ".0000:af:00.3.tmp", "vm=vm-f\n", 0600);
+	fds[0] = hold(claims, "0000:3b:00.0", F_OFD_SETLK, F_WRLCK);
+	fds[1] = hold(claims, "0000:d8:00.1", F_OFD_SETLK, F_WRLCK);
+	fds[2] = hold(claims, "0000:AF:00.1", F_OFD_SETLK, F_WRLCK);
+	fds[3] = hold(claims, "af:00.2", F_OFD_SETLK, F_WRLCK);
+	assert_int_equal(claim_each_held(dir, record, &s, &e), 0);
+	assert_int_equal(s.n, 2);
+	/* directory order is arbitrary */
+	if (strcmp(s.addr[0], s.addr[1]) > 0) {
+		char t[65];
+		strcpy(t, s.addr[0]), strcpy(s.addr[0], s.addr[1]), strcpy(s.addr[1], t);
+		strcpy(t, s.vm[0]), strcpy(s.vm[0], s.vm[1]), strcpy(s.vm[1], t);
+	}
+	assert_string_equal(s.addr[0], "0000:3b:00.0");
+	assert_string_equal(s.vm[0], "vm-a");
+	assert_string_equal(s.addr[1], "0000:d8:00.1");
+	assert_string_equal(s.vm[1], "vm-c");
+
+	/* the callback's first non-zero stops the walk and is returned */
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 1;
+	assert_int_equal(claim_each_held(dir, record, &s, &e), 42);
+	assert_int_equal(s.n, 1);
+	for (int i = 0; i < 4; i++)
+		close(fds[i]);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(claim_each_held(dir, record, &s, &e), 0);
+	assert_int_equal(s.n, 0);
+	rmtree(dir);
+}
+
+static void test_claims_of(void **state)
+{
+	char dir[256], claims[300];
+	struct inventory inv = { 0 };
+	struct inv_device d = { .model = "M", .dev_type = "T" };
+	struct claim_info *ci;
+	struct perr e = { 0 };
+	int fd;
+
+	(void)state;
+	assert_int_equal(claims_dir(dir, claims), 0);
+	for (int i = 0; i < 3; i++) {
+		snprintf(d.addr, sizeof(d.addr), "0000:0%c:00.0", (char)('1' + i));
+		assert_int_equal(inventory_add(&inv, &d, &e), 0);
+	}
+	put_file(claims, "0000:02:00.0", "vm=old\npid=9\n", 0600);
+	put_file(claims, "0000:03:00.0", "vm=live\npid=10\n", 0600);
+	fd = hold(claims, "0000:03:00.0", F_OFD_SETLK, F_WRLCK);
+	ci = claims_of(dir, &inv, &e);
+	assert_non_null(ci);
+	assert_false(ci[0].exists);
+	assert_true(ci[1].exists && !ci[1].held);
+	assert_true(ci[2].exists && ci[2].held);
+	assert_string_equal(ci[2].vm, "live");
+	free(ci);
+	close(fd);
+	/* an empty inventory still gets an array to free */
+	inventory_free(&inv);
+	ci = claims_of(dir, &inv, &e);
+	assert_non_null(ci);
+	free(ci);
+	rmtree(dir);
+}
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_inspect),
 		cmocka_unit_test(test_take),
-		cmocka_unit_test(test_atomic),
+		cmocka_unit_test(test_parse_more),
+		cmocka_unit_test(test_inspect_more),
+		cmocka_unit_test(test_each_held),
+		cmocka_unit_test(test_claims_of),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -199,6 +199,418 @@ static void test_load_dir(void **state)
 	assert_int_equal(e.code, EX_NOINPUT);
 }
 
+static void test_name_rules(void **state)
+{
+	static const char *const good[] = { "A", "z", "0", "_x", "9abc", "a-", "a.", "Atlas.800_v2-b",
+					    "a..b", "A-Z.a-z_0-9" };
+	static const char *const bad_chars[] = { "a b", "a/b", "a:b", "a\tb", "a=b", "[a]", "a;b",
+						 "a#b", "a@b", "a*b", "\xc3\xa9", "a\"b" };
+	char out[DEV_TYPE_MAX + 1];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (model_name_check(good[i]) != NULL)
+			fail_msg("model name \"%s\" refused", good[i]);
+	for (size_t i = 0; i < sizeof(bad_chars) / sizeof(bad_chars[0]); i++)
+		assert_string_equal(model_name_check(bad_chars[i]), "expected 1-64 characters of A-Z a-z 0-9 . _ -");
+	assert_string_equal(model_name_check(""), "expected 1-64 characters of A-Z a-z 0-9 . _ -");
+	assert_string_equal(model_name_check("."), "must not start with '.' or '-'");
+	assert_string_equal(model_name_check("-"), "must not start with '.' or '-'");
+	assert_string_equal(model_name_check("--help"), "must not start with '.' or '-'");
+
+	/* dev types: the allowed set, upper-cased */
+	assert_null(dev_type_check("a_b-9", out));
+	assert_string_equal(out, "A_B-9");
+	assert_null(dev_type_check("-", out));
+	assert_null(dev_type_check("GPU-HPC2", out));  /* only the exact built-in names */
+	assert_null(dev_type_check("NVME_PT", out));
+	assert_null(dev_type_check("XGPU", out));
+	const char *bad_types[] = { "a b", "A.B", "A/B", "\xc3\xa9", "A:B", "a\tb" };
+	for (size_t i = 0; i < sizeof(bad_types) / sizeof(bad_types[0]); i++)
+		assert_string_equal(dev_type_check(bad_types[i], out), "must be 1-32 characters of A-Z 0-9 _ -");
+	assert_string_equal(dev_type_check("", out), "must be 1-32 characters of A-Z 0-9 _ -");
+}
+
+static void test_more_parse_errors(void **state)
+{
+	char name65[80], type33[40], text[300];
+	static const struct { const char *text, *msg; } cases[] = {
+		{ "[A]\ndev_type = a.b\n", "m.conf:2: dev_type: \"a.b\" must be 1-32 characters of A-Z 0-9 _ -" },
+		{ "[A]\ndev_type = Nvme-Pt\n", "m.conf:2: dev_type: \"Nvme-Pt\" is a built-in passthrough type of the platform, not a custom one" },
+		{ "[A]\ndev_type = sriov-VGPU\n", "m.conf:2: dev_type: \"sriov-VGPU\" is a built-in passthrough type of the platform, not a custom one" },
+		{ "[A]\ndev_type = X\nvendor_id = 0x19e5x\n", "m.conf:3: vendor_id: expected four hex digits, got \"0x19e5x\"" },
+		{ "[A]\ndevice_id = d80\n", "m.conf:2: device_id: expected four hex digits, got \"d80\"" },
+		{ "[A]\ndevice_id = 0d801\n", "m.conf:2: device_id: expected four hex digits, got \"0d801\"" },
+		{ "[A]\nsubsystem_device_id = 12345\n", "m.conf:2: subsystem_device_id: expected four hex digits, got \"12345\"" },
+		{ "[A]\ndev_type = X\ndevice_id = d801\n", "m.conf:1: [A]: missing vendor_id" },
+		{ "[A]\n", "m.conf:1: [A]: missing dev_type" },
+		{ "\n\n[A]\ndev_type=X\nvendor_id=1111\ndevice_id=2222\nsubsystem_device_id=1111\n",
+		  "m.conf:3: [A]: subsystem_vendor_id and subsystem_device_id go together" },
+		{ "[A]\ndev_type=X\nvendor_id=1111\ndevice_id=2222\n[B]\ndev_type=X\n",
+		  "m.conf:5: [B]: missing vendor_id" },
+		{ "[-A]\n", "m.conf:1: model name \"-A\": must not start with '.' or '-'" },
+		{ "[]\n", "m.conf:1: model name \"\": expected 1-64 characters of A-Z a-z 0-9 . _ -" },
+		{ "[A]\ndev_type = X\ndev_type = Y\n", "m.conf:3: dev_type: given twice in [A]" },
+		{ "[A]\nDev_Type = X\n", "m.conf:2: unknown key \"Dev_Type\" in [A]" },
+		{ "[A]\nname = A\n", "m.conf:2: unknown key \"name\" in [A]" },
+		/* the same name in one file, whatever its case */
+		{ "[atlas]\ndev_type=X\nvendor_id=1111\ndevice_id=2222\n[ATLAS]\ndev_type=Y\nvendor_id=1111\ndevice_id=3333\n",
+		  "m.conf:5: model \"ATLAS\" is already defined at m.conf:1" },
+		/* the same subsystem match */
+		{ "[A]\ndev_type=X\nvendor_id=1111\ndevice_id=2222\nsubsystem_vendor_id=3333\nsubsystem_device_id=4444\n"
+		  "[B]\ndev_type=X\nvendor_id=0x1111\ndevice_id=2222\nsubsystem_vendor_id=3333\nsubsystem_device_id=4444\n",
+		  "m.conf:7: model \"B\" matches 1111:2222 subsystem 3333:4444 like model \"A\" (m.conf:1)" },
+		/* upper and lower case hex are the same id */
+		{ "[A]\ndev_type=X\nvendor_id=abcd\ndevice_id=EF01\n[B]\ndev_type=X\nvendor_id=0XABCD\ndevice_id=ef01\n",
+		  "m.conf:5: model \"B\" matches abcd:ef01 like model \"A\" (m.conf:1)" },
+	};
+	struct model_set ms = { 0 };
+	struct perr e;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(parse(cases[i].text, &ms, &e), -1);
+		assert_string_equal(e.msg, cases[i].msg);
+		assert_int_equal(e.code, EX_DATAERR);
+		models_free(&ms);
+	}
+	memset(name65, 'n', 65);
+	name65[65] = '\0';
+	snprintf(text, sizeof(text), "[%s]\n", name65);
+	assert_int_equal(parse(text, &ms, &e), -1);
+	assert_string_equal(e.msg, "m.conf:1: model name \"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn...\": expected 1-64 characters of A-Z a-z 0-9 . _ -");
+	models_free(&ms);
+	name65[64] = '\0';
+	snprintf(text, sizeof(text), "[%s]\ndev_type=X\nvendor_id=1\n", name65);
+	assert_int_equal(parse(text, &ms, &e), -1);
+	assert_int_equal(ms.n, 1);
+	assert_string_equal(ms.v[0].name, name65); /* 64 characters arrive whole */
+	models_free(&ms);
+	memset(type33, 'T', 33);
+	type33[33] = '\0';
+	snprintf(text, sizeof(text), "[A]\ndev_type = %s\n", type33);
+	assert_int_equal(parse(text, &ms, &e), -1);
+	assert_string_equal(e.msg, "m.conf:2: dev_type: \"TTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTT\" must be 1-32 characters of A-Z 0-9 _ -");
+	models_free(&ms);
+}
+
+static void test_values_stored(void **state)
+{
+	struct model_set ms = { 0 };
+	struct perr e;
+
+	(void)state;
+	assert_int_equal(parse("; models\n\n[Crypto.1]\ndev_type = crypto-x_1\nvendor_id = 0XABCD\n"
+			       "device_id = 0x00eF\nsubsystem_device_id = 0001\nsubsystem_vendor_id = FFFF\n", &ms, &e), 0);
+	assert_int_equal(ms.n, 1);
+	assert_string_equal(ms.v[0].name, "Crypto.1");
+	assert_string_equal(ms.v[0].dev_type, "CRYPTO-X_1");
+	assert_int_equal(ms.v[0].vendor, 0xabcd);
+	assert_int_equal(ms.v[0].device, 0xef);
+	assert_true(ms.v[0].has_subsys);
+	assert_int_equal(ms.v[0].subsys_vendor, 0xffff);
+	assert_int_equal(ms.v[0].subsys_device, 0x0001);
+	assert_string_equal(ms.v[0].file, "m.conf");
+	assert_int_equal(ms.v[0].line, 3);
+	models_free(&ms);
+}
+
+static void test_cross_file_conflicts(void **state)
+{
+	static const char a[] = "[Atlas-800]\ndev_type=NPU\nvendor_id=19e5\ndevice_id=d801\n";
+	static const char b_name[] = "\n[Other]\ndev_type=NPU\nvendor_id=19e5\ndevice_id=d802\n[atlas-800]\ndev_type=NPU\nvendor_id=19e5\ndevice_id=d803\n";
+	static const char b_match[] = "[Second]\ndev_type=FPGA\nvendor_id=19E5\ndevice_id=D801\n";
+	static const char b_variant[] = "[Variant]\ndev_type=NPU\nvendor_id=19e5\ndevice_id=d801\n"
+					"subsystem_vendor_id=19e5\nsubsystem_device_id=0001\n";
+	struct model_set ms = { 0 };
+	struct perr e = { 0 };
+	struct model cli = { .name = "ATLAS-800", .dev_type = "X", .vendor = 1, .device = 2 };
+
+	(void)state;
+	/* names are unique ignoring case, across files; the later one is blamed */
+	assert_int_equal(models_parse(a, strlen(a), "/m/a.conf", &ms, &e), 0);
+	assert_int_equal(models_parse(b_name, strlen(b_name), "/m/b.conf", &ms, &e), 0);
+	assert_int_equal(models_finish(&ms, &e), -1);
+	assert_string_equal(e.msg, "/m/b.conf:6: model \"atlas-800\" is already defined at /m/a.conf:1");
+	assert_int_equal(e.code, EX_DATAERR);
+	models_free(&ms);
+
+	/* the same vendor:device in two files names both places */
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(models_parse(a, strlen(a), "/m/a.conf", &ms, &e), 0);
+	assert_int_equal(models_parse(b_match, strlen(b_match), "/m/b.conf", &ms, &e), 0);
+	assert_int_equal(models_finish(&ms, &e), -1);
+	assert_string_equal(e.msg, "/m/b.conf:1: model \"Second\" matches 19e5:d801 like model \"Atlas-800\" (/m/a.conf:1)");
+	models_free(&ms);
+
+	/* a subsystem variant of a plain model is allowed */
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(models_parse(a, strlen(a), "/m/a.conf", &ms, &e), 0);
+	assert_int_equal(models_parse(b_variant, strlen(b_variant), "/m/b.conf", &ms, &e), 0);
+	assert_int_equal(models_finish(&ms, &e), 0);
+	assert_int_equal(ms.n, 2);
+
+	/* a model from the command line against the files */
+	assert_int_equal(models_add(&ms, &cli, &e), 0);
+	assert_int_equal(models_finish(&ms, &e), -1);
+	assert_string_equal(e.msg, "model \"ATLAS-800\" is already defined at /m/a.conf:1");
+	memset(&e, 0, sizeof(e));
+	ms.n--;
+	strcpy(cli.name, "New");
+	cli.vendor = 0x19e5;
+	cli.device = 0xd801;
+	cli.has_subsys = true;
+	cli.subsys_vendor = 0x19e5;
+	cli.subsys_device = 1;
+	assert_int_equal(models_add(&ms, &cli, &e), 0);
+	assert_int_equal(models_finish(&ms, &e), -1);
+	assert_string_equal(e.msg, "model \"New\" matches 19e5:d801 subsystem 19e5:0001 like model \"Variant\" (/m/b.conf:1)");
+	memset(&e, 0, sizeof(e));
+	ms.v[ms.n - 1].subsys_device = 2;
+	assert_int_equal(models_finish(&ms, &e), 0);
+	assert_string_equal(models_match(&ms, 0x19e5, 0xd801, true, 0x19e5, 2)->name, "New");
+	models_free(&ms);
+
+	/* a model from the command line defined first, then a file: the file is blamed */
+	memset(&e, 0, sizeof(e));
+	strcpy(cli.name, "Atlas-800");
+	cli.vendor = 9;
+	assert_int_equal(models_add(&ms, &cli, &e), 0);
+	assert_int_equal(models_parse(a, strlen(a), "/m/a.conf", &ms, &e), 0);
+	assert_int_equal(models_finish(&ms, &e), -1);
+	assert_string_equal(e.msg, "/m/a.conf:1: model \"Atlas-800\" is already defined at the command line");
+	models_free(&ms);
+}
+
+static void test_match_rules(void **state)
+{
+	static const char text[] =
+		"[P]\ndev_type=T\nvendor_id=1234\ndevice_id=5678\n"
+		"[S1]\ndev_type=T\nvendor_id=1234\ndevice_id=5678\nsubsystem_vendor_id=1111\nsubsystem_device_id=0001\n"
+		"[S2]\ndev_type=T\nvendor_id=1234\ndevice_id=5678\nsubsystem_vendor_id=1111\nsubsystem_device_id=0002\n"
+		"[S3]\ndev_type=T\nvendor_id=1234\ndevice_id=5678\nsubsystem_vendor_id=2222\nsubsystem_device_id=0001\n"
+		"[Q]\ndev_type=T\nvendor_id=1234\ndevice_id=5679\nsubsystem_vendor_id=1111\nsubsystem_device_id=0001\n"
+		"[Low]\ndev_type=T\nvendor_id=0000\ndevice_id=0000\n"
+		"[High]\ndev_type=T\nvendor_id=ffff\ndevice_id=ffff\n";
+	struct model_set ms = { 0 }, empty = { 0 };
+	struct perr e;
+
+	(void)state;
+	assert_int_equal(parse(text, &ms, &e), 0);
+	assert_string_equal(models_match(&ms, 0x1234, 0x5678, true, 0x1111, 1)->name, "S1");
+	assert_string_equal(models_match(&ms, 0x1234, 0x5678, true, 0x1111, 2)->name, "S2");
+	assert_string_equal(models_match(&ms, 0x1234, 0x5678, true, 0x2222, 1)->name, "S3");
+	/* no model for this subsystem: the plain one */
+	assert_string_equal(models_match(&ms, 0x1234, 0x5678, true, 0x2222, 2)->name, "P");
+	assert_string_equal(models_match(&ms, 0x1234, 0x5678, true, 0x1111, 3)->name, "P");
+	/* a device without subsystem ids only matches the plain model (the subsystem fields are ignored) */
+	assert_string_equal(models_match(&ms, 0x1234, 0x5678, false, 0x1111, 1)->name, "P");
+	/* only subsystem models for this device */
+	assert_string_equal(models_match(&ms, 0x1234, 0x5679, true, 0x1111, 1)->name, "Q");
+	assert_null(models_match(&ms, 0x1234, 0x5679, true, 0x1111, 2));
+	assert_null(models_match(&ms, 0x1234, 0x5679, false, 0x1111, 1));
+	/* the extremes of the key space */
+	assert_string_equal(models_match(&ms, 0, 0, false, 0, 0)->name, "Low");
+	assert_string_equal(models_match(&ms, 0xffff, 0xffff, true, 0xffff, 0xffff)->name, "High");
+	assert_null(models_match(&ms, 0xffff, 0xfffe, false, 0, 0));
+	assert_null(models_match(&ms, 0x1233, 0x5678, false, 0, 0));
+	assert_null(models_match(&ms, 0x5678, 0x1234, false, 0, 0)); /* vendor and device not swapped */
+	/* models_find is by exact name */
+	assert_ptr_equal(models_find(&ms, "S2"), &ms.v[2]);
+	assert_null(models_find(&ms, "s2"));
+	assert_null(models_find(&ms, ""));
+	models_free(&ms);
+	/* an empty set matches nothing, finished or not */
+	assert_null(models_match(&empty, 0x1234, 0x5678, false, 0, 0));
+	assert_int_equal(models_finish(&empty, &e), 0);
+	assert_null(models_match(&empty, 0x1234, 0x5678, true, 1, 2));
+	models_free(&empty);
+}
+
+static void test_match_many(void **state)
+{
+	struct model_set ms = { 0 };
+	struct perr e = { 0 };
+	struct model m = { .dev_type = "T" };
+
+	(void)state;
+	/* added in a scrambled order: the index, not the order of definition, finds them */
+	for (unsigned i = 0; i < 2000; i++) {
+		unsigned k = (i * 7919u) % 2000u;
+		snprintf(m.name, sizeof(m.name), "M%u", k);
+		m.vendor = 0x1000 + k / 100;
+		m.device = k % 100;
+		m.has_subsys = k % 3 == 0;
+		m.subsys_vendor = m.has_subsys ? 0xaaaa : 0;
+		m.subsys_device = m.has_subsys ? k : 0;
+		assert_int_equal(models_add(&ms, &m, &e), 0);
+	}
+	assert_int_equal(models_finish(&ms, &e), 0);
+	for (unsigned k = 0; k < 2000; k++) {
+		char name[16];
+		const struct model *got = models_match(&ms, 0x1000 + k / 100, k % 100, true, 0xaaaa, k);
+		snprintf(name, sizeof(name), "M%u", k);
+		assert_non_null(got);
+		assert_string_equal(got->name, name); /* the subsystem model, or the plain one */
+		got = models_match(&ms, 0x1000 + k / 100, k % 100, false, 0, 0);
+		if (k % 3 == 0) {
+			assert_null(got); /* a device without subsystem ids never matches a subsystem model */
+			assert_null(models_match(&ms, 0x1000 + k / 100, k % 100, true, 0xaaab, k));
+		} else {
+			assert_non_null(got);
+			assert_string_equal(got->name, name);
+		}
+	}
+	models_free(&ms);
+}
+
+static void test_models_max(void **state)
+{
+	size_t size = (MODELS_MAX + 1) * 64, o = 0;
+	char *text = malloc(size);
+	struct model_set ms = { 0 };
+	struct perr e = { 0 };
+	char want[96];
+
+	(void)state;
+	assert_non_null(text);
+	for (unsigned i = 0; i < MODELS_MAX; i++)
+		o += (size_t)snprintf(text + o, size - o, "[m%u]\ndev_type=T\nvendor_id=%04x\ndevice_id=%04x\n",
+				      i, 1 + i / 4096, i % 4096);
+	assert_int_equal(models_parse(text, o, "m.conf", &ms, &e), 0);
+	assert_int_equal(models_finish(&ms, &e), 0);
+	assert_int_equal(ms.n, MODELS_MAX);
+	models_free(&ms);
+	snprintf(text + o, size - o, "[one-more]\n");
+	assert_int_equal(models_parse(text, strlen(text), "m.conf", &ms, &e), -1);
+	snprintf(want, sizeof(want), "m.conf:%d: [one-more]: more than %d models", MODELS_MAX * 4 + 1, MODELS_MAX);
+	assert_string_equal(e.msg, want);
+	assert_int_equal(e.code, EX_DATAERR);
+	models_free(&ms);
+	free(text);
+}
+
+static void test_render_plain(void **state)
+{
+	struct model m = { .name = "x_1.Y", .dev_type = "FPGA", .vendor = 0x10ee, .device = 0x0a0b };
+	struct model_set ms = { 0 };
+	struct perr e;
+	char text[512];
+	int n;
+
+	(void)state;
+	n = model_render(&m, text, sizeof(text));
+	assert_string_equal(text, "; written by pcipass-model\n[x_1.Y]\ndev_type  = FPGA\nvendor_id = 10ee\n"
+				  "device_id = 0a0b\n");
+	assert_int_equal(n, (int)strlen(text));
+	assert_int_equal(parse(text, &ms, &e), 0);
+	assert_int_equal(ms.n, 1);
+	assert_string_equal(ms.v[0].name, m.name);
+	assert_string_equal(ms.v[0].dev_type, m.dev_type);
+	assert_int_equal(ms.v[0].vendor, m.vendor);
+	assert_int_equal(ms.v[0].device, m.device);
+	assert_false(ms.v[0].has_subsys);
+	models_free(&ms);
+	/* the exact size fits; one less does not */
+	assert_int_equal(model_render(&m, text, (size_t)n + 1), n);
+	assert_int_equal(model_render(&m, text, (size_t)n), -1);
+	/* with a subsystem, a buffer that holds only the first part is refused too */
+	m.has_subsys = true;
+	m.subsys_vendor = 0xa;
+	m.subsys_device = 0xb;
+	assert_int_equal(model_render(&m, text, (size_t)n + 1), -1);
+	n = model_render(&m, text, sizeof(text));
+	assert_true(n > 0);
+	assert_int_equal(n, (int)strlen(text));
+	assert_non_null(strstr(text, "subsystem_vendor_id = 000a\nsubsystem_device_id = 000b\n"));
+	assert_int_equal(parse(text, &ms, &e), 0);
+	assert_true(ms.v[0].has_subsys);
+	assert_int_equal(ms.v[0].subsys_vendor, 0xa);
+	assert_int_equal(ms.v[0].subsys_device, 0xb);
+	models_free(&ms);
+}
+
+static void test_load_dir_more(void **state)
+{
+	char dir[256], sub[1024];
+	struct model_set ms = { 0 };
+	struct perr e = { 0 };
+
+	(void)state;
+	scratch(dir);
+	/* an empty directory: no models, no error */
+	assert_int_equal(models_load(dir, true, &ms, &e), 0);
+	assert_int_equal(ms.n, 0);
+	models_free(&ms);
+	/* name order, several models per file, definition order kept inside a file */
+	put_file(dir, "z.conf", "[Z]\ndev_type=X\nvendor_id=1111\ndevice_id=0009\n", 0644);
+	put_file(dir, "m.conf", "[M2]\ndev_type=X\nvendor_id=1111\ndevice_id=0005\n"
+				"[M1]\ndev_type=X\nvendor_id=1111\ndevice_id=0004\n", 0600);
+	put_file(dir, "a.conf", "; nothing but a comment\n", 0644);
+	put_file(dir, "b.conf", "[B]\ndev_type=X\nvendor_id=1111\ndevice_id=0001\n", 0400);
+	put_file(dir, ".conf", "garbage\n", 0644);
+	put_file(dir, "x.conf~", "garbage\n", 0644);
+	put_file(dir, "x.CONF", "garbage\n", 0644);
+	put_file(dir, ".#m.conf", "garbage\n", 0644);
+	put_file(dir, "conf", "garbage\n", 0644);
+	put_file(dir, "y.conf.swp", "garbage\n", 0644);
+	assert_int_equal(models_load(dir, true, &ms, &e), 0);
+	assert_int_equal(ms.n, 4);
+	assert_string_equal(ms.v[0].name, "B");
+	assert_string_equal(ms.v[1].name, "M2");
+	assert_string_equal(ms.v[2].name, "M1");
+	assert_string_equal(ms.v[3].name, "Z");
+	snprintf(sub, sizeof(sub), "%s/m.conf", dir);
+	assert_string_equal(ms.v[2].file, sub);
+	assert_int_equal(ms.v[2].line, 5);
+	assert_string_equal(models_match(&ms, 0x1111, 5, false, 0, 0)->name, "M2");
+	models_free(&ms);
+
+	/* a bad file stops the load, naming file:line */
+	put_file(dir, "n.conf", "[N]\ndev_type=X\nvendor_id=11111\ndevice_id=0006\n", 0644);
+	assert_int_equal(models_load(dir, true, &ms, &e), -1);
+	snprintf(sub, sizeof(sub), "%s/n.conf:3: vendor_id: expected four hex digits, got \"11111\"", dir);
+	assert_string_equal(e.msg, sub);
+	assert_int_equal(e.code, EX_DATAERR);
+	models_free(&ms);
+	put_file(dir, "n.conf", "[N]\ndev_type=X\nvendor_id=1111\n", 0644);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(models_load(dir, true, &ms, &e), -1);
+	snprintf(sub, sizeof(sub), "%s/n.conf:1: [N]: missing device_id", dir);
+	assert_string_equal(e.msg, sub);
+	models_free(&ms);
+	/* the same name in another file */
+	put_file(dir, "n.conf", "\n[m1]\ndev_type=X\nvendor_id=1111\ndevice_id=0006\n", 0644);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(models_load(dir, true, &ms, &e), -1);
+	snprintf(sub, sizeof(sub), "%s/n.conf:2: model \"m1\" is already defined at %s/m.conf:5", dir, dir);
+	assert_string_equal(e.msg, sub);
+	models_free(&ms);
+	snprintf(sub, sizeof(sub), "%s/n.conf", dir);
+	assert_int_equal(unlink(sub), 0);
+
+	/* a directory called *.conf is not a model file */
+	snprintf(sub, sizeof(sub), "%s/d.conf", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(models_load(dir, true, &ms, &e), -1);
+	snprintf(sub, sizeof(sub), "%s/d.conf: not a regular file", dir);
+	assert_string_equal(e.msg, sub);
+	models_free(&ms);
+	snprintf(sub, sizeof(sub), "%s/d.conf", dir);
+	assert_int_equal(rmdir(sub), 0);
+
+	/* an over-long line in a model file */
+	snprintf(sub, sizeof(sub), "[L]\ndev_type=%0*d\n", 200, 0);
+	put_file(dir, "l.conf", sub, 0644);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(models_load(dir, true, &ms, &e), -1);
+	snprintf(sub, sizeof(sub), "%s/l.conf:2: line longer than 197 bytes", dir);
+	assert_string_equal(e.msg, sub);
+	models_free(&ms);
+	rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +618,11 @@ int main(void)
 		cmocka_unit_test(test_parse_file),   cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_match),        cmocka_unit_test(test_render_roundtrip),
 		cmocka_unit_test(test_load_dir),
+		cmocka_unit_test(test_name_rules),   cmocka_unit_test(test_more_parse_errors),
+		cmocka_unit_test(test_values_stored), cmocka_unit_test(test_cross_file_conflicts),
+		cmocka_unit_test(test_match_rules),  cmocka_unit_test(test_match_many),
+		cmocka_unit_test(test_models_max),   cmocka_unit_test(test_render_plain),
+		cmocka_unit_test(test_load_dir_more),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
