@@ -221,5 +221,6 @@ static int by_addr(const void *key, const void *elem)
 
 const struct inv_device *inventory_find(const struct inventory *inv, const char *addr)
 {
-	return bsearch(addr, inv->dev, inv->n, sizeof(inv->dev[0]), by_addr);
+	/* bsearch's base must not be NULL, even for no elements */
+	return inv->n == 0 ? NULL : bsearch(addr, inv->dev, inv->n, sizeof(inv->dev[0]), by_addr);
 }

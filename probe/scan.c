@@ -187,7 +187,8 @@ int scan_bus(const char *sysfs_root, const char *pci_ids, int flags, struct scan
 		else
 			s->n++;
 	}
-	qsort(s->v, s->n, sizeof(*s->v), by_addr);
+	if (s->n > 1) /* base may be NULL when empty */
+		qsort(s->v, s->n, sizeof(*s->v), by_addr);
 out:
 	pci_cleanup(a);
 	if (r < 0)
