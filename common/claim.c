@@ -107,35 +107,80 @@ int claim_inspect(const char *state_dir, const char *addr, struct claim_info *ci
 	return 0;
 }
 
-int claim_take(const char *state_dir, const char *addr, const char *vm, const char *orig_driver,
-	       const char *model, struct perr *e)
+int claim_lock(const char *state_dir, const char *addr, struct claim_info *old, char *path,
+	       size_t size, struct perr *e)
 {
-	char path[512], text[256];
+	struct perr ignore = { 0 };
 	struct stat sb;
-	int fd, n;
+	char *text;
+	size_t len;
+	int fd;
 
-	if (xsnprintf(path, sizeof(path), "%s/claims", state_dir) < 0)
+	memset(old, 0, sizeof(*old));
+	if (xsnprintf(path, size, "%s/claims", state_dir) < 0)
 		return fail(e, EX_CONFIG, "%s: path too long", state_dir);
 	if (mkdir(state_dir, 0755) < 0 && errno != EEXIST)
 		return fail_errno(e, EX_CANTCREAT, "%s", state_dir);
 	if (mkdir(path, 0700) < 0 && errno != EEXIST)
 		return fail_errno(e, EX_CANTCREAT, "%s", path);
-	if (xsnprintf(path, sizeof(path), "%s/claims/%s", state_dir, addr) < 0)
+	if (xsnprintf(path, size, "%s/claims/%s", state_dir, addr) < 0)
 		return fail(e, EX_CONFIG, "%s: path too long", state_dir);
 	/* not close-on-exec: the lock passes to QEMU; no O_TRUNC: the old content belongs to
 	 * whoever holds the lock until we have it */
-	fd = lock_open(path, e);
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_uid != geteuid()) {
+	for (int tries = 0;; tries++) {
+		struct stat now;
+
+		fd = lock_open(path, e);
+		if (fd < 0)
+			return fd;
+		if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_uid != geteuid()) {
+			close(fd);
+			return fail(e, EX_CANTCREAT, "%s: not a claim file of ours", path);
+		}
+		/* A claim is removed (release, undo) under its lock: a lock won on a file that is no
+		 * longer at the path is a lock on nothing, and a second launcher could lock the new
+		 * file. Try again on the file that is there. */
+		if (lstat(path, &now) == 0 && now.st_ino == sb.st_ino && now.st_dev == sb.st_dev)
+			break;
 		close(fd);
-		return fail(e, EX_CANTCREAT, "%s: not a claim file of ours", path);
+		if (tries == 100)
+			return fail(e, EX_TEMPFAIL, "%s: removed again and again while being locked", path);
 	}
-	n = snprintf(text, sizeof(text), "vm=%s\npid=%ld\norig_driver=%s\nmodel=%s\n", vm,
-		     (long)getpid(), orig_driver, model);
-	if (n < 0 || (size_t)n >= sizeof(text) || ftruncate(fd, 0) < 0 ||
-	    pwrite(fd, text, (size_t)n, 0) != n) {
-		fail_errno(e, EX_IOERR, "%s: writing the claim", path);
+	/* what a dead VM (or a killed launcher) left: whole, or nothing we can use */
+	if (sb.st_size > 0 && slurp_fd(fd, path, &text, &len, &ignore) == 0) {
+		old->exists = true;
+		if (claim_parse(text, len, path, old, &ignore) < 0 || old->vm[0] == '\0' || old->pid == 0) {
+			memset(old, 0, sizeof(*old));
+			old->exists = old->unreadable = true;
+		}
+		free(text);
+	}
+	return fd;
+}
+
+int claim_write(int fd, const char *path, const char *vm, const char *orig_driver,
+		const char *model, struct perr *e)
+{
+	char text[256];
+	int n = snprintf(text, sizeof(text), "vm=%s\npid=%ld\norig_driver=%s\nmodel=%s\n", vm,
+			 (long)getpid(), orig_driver, model);
+
+	/* over the old content, then cut: a failure half-way leaves a claim that does not parse
+	 * rather than an empty one */
+	if (n < 0 || (size_t)n >= sizeof(text) || pwrite(fd, text, (size_t)n, 0) != n ||
+	    ftruncate(fd, n) < 0)
+		return fail_errno(e, EX_IOERR, "%s: writing the claim", path);
+	return 0;
+}
+
+int claim_take(const char *state_dir, const char *addr, const char *vm, const char *orig_driver,
+	       const char *model, struct perr *e)
+{
+	struct claim_info old;
+	char path[512];
+	int fd = claim_lock(state_dir, addr, &old, path, sizeof(path), e);
+
+	if (fd >= 0 && claim_write(fd, path, vm, orig_driver, model, e) < 0) {
 		close(fd);
 		return -1;
 	}

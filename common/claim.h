@@ -28,6 +28,15 @@ int claim_inspect(const char *state_dir, const char *addr, struct claim_info *ci
 int claim_take(const char *state_dir, const char *addr, const char *vm, const char *orig_driver,
 	       const char *model, struct perr *e) MUST_CHECK;
 
+/* claim_take in two halves, for the launcher: lock the claim (into path, of size bytes) and
+ * tell what an earlier holder left in *old (exists; unreadable when cut short, e.g. by a
+ * SIGKILL between lock and write), then write ours. A device whose claim is whole but unheld was
+ * never given back: its orig_driver is still the one to go back to. */
+int claim_lock(const char *state_dir, const char *addr, struct claim_info *old, char *path,
+	       size_t size, struct perr *e) MUST_CHECK;
+int claim_write(int fd, const char *path, const char *vm, const char *orig_driver,
+		const char *model, struct perr *e) MUST_CHECK;
+
 /* Parse a claim file's text (vm=, pid=, orig_driver=, model= lines). */
 int claim_parse(const char *text, size_t len, const char *name, struct claim_info *ci,
 		struct perr *e) MUST_CHECK;

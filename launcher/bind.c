@@ -22,7 +22,8 @@ static int control(const char *path, const char *s, struct perr *e)
 	if (w != (ssize_t)n) {
 		if (w >= 0)
 			errno = EIO;
-		fail_errno(e, EX_OSERR, "writing \"%s\" to %s", s, path);
+		/* "\n" clears an override: shown as "", the message stays one line */
+		fail_errno(e, EX_OSERR, "writing \"%s\" to %s", strcmp(s, "\n") == 0 ? "" : s, path);
 		close(fd);
 		return -1;
 	}

@@ -91,6 +91,36 @@ int qmp_listen(const char *state_dir, const char *vm, const struct vm_user *u, s
 	return fd;
 }
 
+static int vfio_path(char *buf, size_t size, const char *dev_root, int group, struct perr *e)
+{
+	if (xsnprintf(buf, size, "%s/vfio/%d", dev_root, group) < 0)
+		return fail(e, EX_CONFIG, "dev_root too long");
+	return 0;
+}
+
+int vfio_handover(const char *dev_root, int group, const struct vm_user *u, struct perr *e)
+{
+	char path[512];
+
+	if (vfio_path(path, sizeof(path), dev_root, group, e) < 0)
+		return -1;
+	if (fchownat(AT_FDCWD, path, u->uid, u->gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    fchmodat(AT_FDCWD, path, 0600, 0) < 0)
+		return fail_errno(e, EX_OSERR, "%s", path);
+	return 0;
+}
+
+void vfio_takeback(const char *dev_root, int group)
+{
+	char path[512];
+	struct perr ignore = { 0 };
+
+	/* gone already when the device left vfio-pci: nothing to give back then */
+	if (vfio_path(path, sizeof(path), dev_root, group, &ignore) == 0 &&
+	    fchownat(AT_FDCWD, path, 0, 0, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
+		warnx_("%s: cannot give it back to root: %s", path, strerror(errno));
+}
+
 int limits_set(unsigned long long memory_mib, bool need_memlock, bool *kept_memlock,
 	       struct perr *e)
 {
@@ -131,10 +161,10 @@ void signals_reset(void)
 
 int fds_arrange(int qmp, const int *keep, size_t n, struct perr *e)
 {
-	int high[1 + 64];
+	int high[2 + VM_DEV_MAX];
 	size_t all = 1 + n;
 
-	if (n > 64)
+	if (n > 1 + VM_DEV_MAX)
 		return fail(e, EX_SOFTWARE, "too many descriptors to keep");
 	/* first above the target range (so that no source is overwritten), then into place */
 	for (size_t i = 0; i < all; i++) {

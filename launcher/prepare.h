@@ -24,6 +24,11 @@ int name_lock(const char *state_dir, const char *vm, struct perr *e) MUST_CHECK;
 int qmp_listen(const char *state_dir, const char *vm, const struct vm_user *u,
 	       struct perr *e) MUST_CHECK;
 
+/* <dev_root>/vfio/<group> to the VM's user, mode 0600 (QEMU opens it after the drop), and
+ * back to root when the launch is undone. */
+int vfio_handover(const char *dev_root, int group, const struct vm_user *u, struct perr *e) MUST_CHECK;
+void vfio_takeback(const char *dev_root, int group);
+
 /* RLIMIT_MEMLOCK = guest memory + 1 GiB (VFIO pins all guest RAM), RLIMIT_CORE = 0,
  * umask 077. Without CAP_SYS_RESOURCE (a container) the memlock limit cannot be raised: that
  * is an error when devices are passed through (need_memlock), else *kept_memlock says so. */

@@ -174,3 +174,23 @@ int group_read(const char *sysfs_root, int group, struct group_member **out, siz
 	*out = m;
 	return 0;
 }
+
+int device_recheck(const char *sysfs_root, const char *inventory, const struct inv_device *d,
+		   struct perr *e)
+{
+	char path[1024];
+	long vendor, device;
+
+	if (xsnprintf(path, sizeof(path), "%s/bus/pci/devices/%s/vendor", sysfs_root, d->addr) < 0)
+		return fail(e, EX_CONFIG, "sysfs_root too long");
+	vendor = read_hex(path);
+	strcpy(strrchr(path, '/') + 1, "device");
+	device = read_hex(path);
+	if (vendor < 0 || device < 0)
+		return fail(e, EX_DATAERR, "%s: %s is no longer on this host; run pcipass-probe",
+			    inventory, d->addr);
+	if ((unsigned long)vendor != d->vendor || (unsigned long)device != d->device)
+		return fail(e, EX_DATAERR, "%s: %s is %04lx:%04lx now, not %04x:%04x; run pcipass-probe",
+			    inventory, d->addr, vendor, device, d->vendor, d->device);
+	return 0;
+}

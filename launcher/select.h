@@ -40,4 +40,9 @@ int group_check(const char *addr, int group, const struct group_member *m, size_
 int group_read(const char *sysfs_root, int group, struct group_member **m, size_t *n,
 	       struct perr *e) MUST_CHECK;
 
+/* SPEC step 2's re-check: d is still in sysfs with the IDs the inventory gives it (a stale
+ * inventory is an error naming the inventory, not a surprise). */
+int device_recheck(const char *sysfs_root, const char *inventory, const struct inv_device *d,
+		   struct perr *e) MUST_CHECK;
+
 #endif
