@@ -151,6 +151,83 @@ static void test_take(void **state)
 	rmtree(dir);
 }
 
+/* The launcher's two halves: what an earlier holder left is told, and ours replaces it. */
+static void test_lock_and_write(void **state)
+{
+	char dir[256], claims[300], path[400], text[256];
+	struct claim_info old, ci;
+	struct perr e = { 0 };
+	struct stat a, b;
+	int fd, fd2;
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	scratch(dir);
+	snprintf(claims, sizeof(claims), "%s/claims", dir);
+	/* nothing there: created, nothing inherited */
+	fd = claim_lock(dir, "0000:3b:00.0", &old, path, sizeof(path), &e);
+	assert_true(fd >= 0);
+	assert_false(old.exists);
+	assert_int_equal(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+	assert_int_equal(claim_lock(dir, "0000:3b:00.0", &old, text, sizeof(text), &e), -2);
+	/* a longer old claim is overwritten and cut to the new length */
+	put_file(claims, "0000:3b:00.0", "vm=a-very-long-vm-name\npid=4242\norig_driver=npudrv\nmodel=Atlas-800\n", 0600);
+	assert_int_equal(claim_write(fd, path, "b", "x", "M", &e), 0);
+	close(fd);
+	f = fopen(path, "r");
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	char want[128];
+	snprintf(want, sizeof(want), "vm=b\npid=%ld\norig_driver=x\nmodel=M\n", (long)getpid());
+	assert_string_equal(text, want);
+
+	/* a dead VM's whole claim: told, with its original driver */
+	put_file(claims, "0000:3b:00.0", "vm=dead\npid=4242\norig_driver=npudrv\nmodel=Atlas-800\n", 0600);
+	fd = claim_lock(dir, "0000:3b:00.0", &old, path, sizeof(path), &e);
+	assert_true(fd >= 0);
+	assert_true(old.exists && !old.unreadable);
+	assert_string_equal(old.vm, "dead");
+	assert_int_equal(old.pid, 4242);
+	assert_string_equal(old.orig_driver, "npudrv");
+	close(fd);
+	/* cut short (a launcher killed between lock and write), or without vm and pid: unreadable */
+	static const char *const cut[] = { "vm=a\npi", "orig_driver=npudrv\n", "vm=a\n" };
+	for (size_t i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
+		put_file(claims, "0000:3b:00.0", cut[i], 0600);
+		fd = claim_lock(dir, "0000:3b:00.0", &old, path, sizeof(path), &e);
+		assert_true(fd >= 0);
+		assert_true(old.exists && old.unreadable);
+		assert_string_equal(old.orig_driver, "");
+		close(fd);
+	}
+	/* an empty file is no claim */
+	put_file(claims, "0000:3b:00.0", "", 0600);
+	fd = claim_lock(dir, "0000:3b:00.0", &old, path, sizeof(path), &e);
+	assert_true(fd >= 0);
+	assert_false(old.exists);
+	close(fd);
+
+	/* removed under its holder's lock (release, undo): the next one locks the new file, not
+	 * the unlinked one, and so does whoever comes after it */
+	fd = claim_lock(dir, "0000:af:00.0", &old, path, sizeof(path), &e);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &a), 0);
+	assert_int_equal(unlink(path), 0);
+	fd2 = claim_lock(dir, "0000:af:00.0", &old, path, sizeof(path), &e);
+	assert_true(fd2 >= 0);
+	assert_int_equal(fstat(fd2, &b), 0);
+	assert_true(a.st_ino != b.st_ino);
+	assert_int_equal(stat(path, &a), 0);
+	assert_true(a.st_ino == b.st_ino);
+	assert_int_equal(claim_inspect(dir, "0000:af:00.0", &ci, &e), 0);
+	assert_true(ci.held);
+	close(fd);
+	close(fd2);
+	rmtree(dir);
+}
+
 static void test_parse_more(void **state)
 {
 	static const struct { const char *text, *msg; } bad[] = {
@@ -407,6 +484,7 @@ int main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_inspect),
 		cmocka_unit_test(test_take),
+		cmocka_unit_test(test_lock_and_write),
 		cmocka_unit_test(test_parse_more),
 		cmocka_unit_test(test_inspect_more),
 		cmocka_unit_test(test_each_held),
