@@ -46,16 +46,14 @@ RUN_SYS    := launcher/filter.c launcher/prepare.c launcher/bind.c
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-PROGS := $(BUILD)/pcipass-probe $(BUILD)/pcipass-model
-# pcipass-run is built and tested, but installed only once it can launch (issue 4)
-RUN   := $(BUILD)/pcipass-run
-MAN8  := probe/pcipass-probe.8 probe/pcipass-model.8
-MAN5  := conf/pcipass.conf.5
+PROGS := $(BUILD)/pcipass-probe $(BUILD)/pcipass-model $(BUILD)/pcipass-run
+MAN8  := probe/pcipass-probe.8 probe/pcipass-model.8 launcher/pcipass-run.8
+MAN5  := conf/pcipass.conf.5 launcher/vm.ini.5
 TOOLS := $(BUILD)/fakehost $(BUILD)/claimhold $(BUILD)/qemu-report $(BUILD)/kernelsim.so $(BUILD)/bindtool
 
 .SECONDARY:
 .PHONY: all check unit blackbox asan fuzz fuzz-smoke bench demo install uninstall clean help deps
-all: $(PROGS) $(RUN) $(TOOLS)
+all: $(PROGS) $(TOOLS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -151,7 +149,7 @@ install: all
 		install -m 0644 conf/pcipass.conf $(DESTDIR)$(SYSCONFDIR)/pcipass/pcipass.conf
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/pcipass-probe $(DESTDIR)$(SBINDIR)/pcipass-model
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(PROGS)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8))) $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5)))
 
 clean:

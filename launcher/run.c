@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "argv.h"
@@ -68,6 +69,34 @@ static void plan_free(struct plan *p)
 }
 
 static bool to_syslog;
+
+/* systemd gives a service's stderr to the journal and says so in JOURNAL_STREAM: logging to
+ * syslog as well would put every line there twice. */
+static bool stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat sb;
+
+	return js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &sb) == 0 &&
+	       sb.st_dev == dev && sb.st_ino == ino;
+}
+
+/* An error that does not end the run (--release goes on with the other devices). */
+static void complain(const struct perr *e)
+{
+	fprintf(stderr, "%s: %s\n", progname, e->msg);
+	if (to_syslog)
+		syslog(LOG_ERR, "%s", e->msg);
+}
+
+/* The last word, an error: to syslog too (as every step), then out. */
+static void NORETURN quit(const struct perr *e)
+{
+	if (to_syslog && e->msg[0])
+		syslog(LOG_ERR, "%s", e->msg);
+	die_perr(e);
+}
 
 /* Every step, with the VM's name: on stderr, and in syslog when stderr is not a terminal. */
 static void say(const char *vm, const char *fmt, ...) PRINTF(2, 3);
@@ -338,7 +367,7 @@ static int release(const struct host_config *h, char **addrs, int n, struct perr
 	for (int i = 0; i < n; i++) {
 		struct perr one = { 0 };
 		if (parse_pci_addr(addrs[i], addr) == 0 && release_one(h, addr, true, &one) < 0) {
-			fprintf(stderr, "%s: %s\n", progname, one.msg);
+			complain(&one);
 			e->code = e->code ? e->code : one.code;
 			r = -1;
 		}
@@ -355,7 +384,7 @@ static int release(const struct host_config *h, char **addrs, int n, struct perr
 		if (parse_pci_addr(d->d_name, addr) < 0 || strcmp(addr, d->d_name) != 0)
 			continue;
 		if (release_one(h, addr, false, &one) < 0) {
-			fprintf(stderr, "%s: %s\n", progname, one.msg);
+			complain(&one);
 			e->code = e->code ? e->code : one.code;
 			r = -1;
 		}
@@ -410,15 +439,15 @@ int main(int argc, char **argv)
 		die(EX_USAGE, "--release and --dry-run do not go together (try --help)");
 	if (!rel && argc - optind != 1)
 		die(EX_USAGE, "expected one VM definition (try --help)");
-	to_syslog = !isatty(STDERR_FILENO);
+	to_syslog = !isatty(STDERR_FILENO) && !stderr_is_journal();
 	if (to_syslog)
 		openlog("pcipass-run", LOG_PID, LOG_DAEMON);
 	if (config_load(config, explicit, &p.host, &e) < 0)
-		die_perr(&e);
+		quit(&e);
 	if (rel) {
 		if (release(&p.host, argv + optind, argc - optind, &e) < 0) {
 			if (e.msg[0])
-				die_perr(&e);
+				quit(&e);
 			exit(e.code); /* each device's failure has had its line */
 		}
 		return 0;
@@ -426,11 +455,11 @@ int main(int argc, char **argv)
 	if (!dry) {
 		launch(&p, argv[optind], &e);
 		plan_free(&p);
-		die_perr(&e); /* the exec did not happen */
+		quit(&e); /* the exec did not happen */
 	}
 	if (plan_read(&p, argv[optind], &e) < 0 || plan_devices(&p, NULL, &e) < 0) {
 		plan_free(&p);
-		die_perr(&e);
+		quit(&e);
 	}
 	show_plan(&p, &b);
 	plan_free(&p);

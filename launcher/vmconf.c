@@ -181,10 +181,25 @@ static int parse_vnc(const struct ini_pos *at, const struct ini_key *k, const ch
 			k->name, shown(value, b));
 }
 
+/* A VM's name names files (<state_dir>/vms/<name>.qmp) and log lines: as a model's name, it
+ * must not start with '.' (a hidden file) or '-' (an option, to whoever reads the logs). */
+static int parse_vm_name(const struct ini_pos *at, const struct ini_key *k, const char *value,
+			 void *field, struct perr *e)
+{
+	char b[128];
+
+	if (ini_parse_word(at, k, value, field, e) < 0)
+		return -1;
+	if (value[0] == '.' || value[0] == '-')
+		return ini_fail(e, at, EX_DATAERR, "%s: \"%s\" must not start with '.' or '-'", k->name,
+				shown(value, b));
+	return 0;
+}
+
 #define VM(name, fn, field, size) INI_KEY(name, fn, struct vm_config, field, size)
 enum { K_NAME, K_MEMORY };
 static const struct ini_key vm_keys[] = {
-	[K_NAME] = VM("name", ini_parse_word, name, VM_NAME_MAX + 1),
+	[K_NAME] = VM("name", parse_vm_name, name, VM_NAME_MAX + 1),
 	[K_MEMORY] = VM("memory", parse_size, memory_mib, 0),
 	VM("cpus", parse_count, cpus, 255),
 	VM("machine", parse_machine, machine, 0),

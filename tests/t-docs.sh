@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 if command -v groff >/dev/null; then
-	for m in "$ROOT"/probe/*.8 "$ROOT"/conf/*.5; do
+	for m in "$ROOT"/probe/*.8 "$ROOT"/conf/*.5 "$ROOT"/launcher/*.[58]; do
 		out=$(LC_ALL=C groff -man -ww -z -Tutf8 "$m" 2>&1)
 		check "man page $(basename "$m") renders without warnings" test -z "$out"
 	done
@@ -12,8 +12,12 @@ else
 	skip "man page rendering (groff not installed)"
 fi
 make -s -C "$ROOT" install BUILD="$BUILD" DESTDIR="$TMPROOT/dest" PREFIX=/usr >/dev/null 2>&1
-check "install: programs" test -x "$TMPROOT/dest/usr/sbin/pcipass-probe" -a -x "$TMPROOT/dest/usr/sbin/pcipass-model"
-check "install: man pages" test -f "$TMPROOT/dest/usr/share/man/man8/pcipass-probe.8" -a -f "$TMPROOT/dest/usr/share/man/man5/pcipass.conf.5"
+for p in pcipass-probe pcipass-model pcipass-run; do
+	check "install: $p" test -x "$TMPROOT/dest/usr/sbin/$p"
+done
+for m in man8/pcipass-probe.8 man8/pcipass-model.8 man8/pcipass-run.8 man5/pcipass.conf.5 man5/vm.ini.5; do
+	check "install: man page $m" test -f "$TMPROOT/dest/usr/share/man/$m"
+done
 check "install: configuration and models.d" test -f "$TMPROOT/dest/etc/pcipass/pcipass.conf" -a -d "$TMPROOT/dest/etc/pcipass/models.d"
 # the installed example parses: whatever else happens (no models.d on this host), not 78
 "$TMPROOT/dest/usr/sbin/pcipass-model" -c "$TMPROOT/dest/etc/pcipass/pcipass.conf" list >/dev/null 2>&1
