@@ -64,8 +64,11 @@ int bind_vfio(const char *sysfs_root, const char *dev_root, const char *addr, in
 	char path[1024], now[DRIVER_MAX];
 	struct timespec tick = { 0, 10 * 1000 * 1000 };
 
-	if (dev_path(path, sizeof(path), sysfs_root, addr, "driver_override", e) < 0 ||
-	    control(path, vfio_driver, e) < 0)
+	/* already there (bound by the admin, or a dead VM's device never released): nothing to
+	 * write, so nothing for an undo to put back */
+	if (strcmp(orig, vfio_driver) != 0 &&
+	    (dev_path(path, sizeof(path), sysfs_root, addr, "driver_override", e) < 0 ||
+	     control(path, vfio_driver, e) < 0))
 		return -1;
 	if (orig[0] && strcmp(orig, vfio_driver) != 0) {
 		if (dev_path(path, sizeof(path), sysfs_root, addr, "driver/unbind", e) < 0 ||

@@ -12,8 +12,9 @@
 /* The driver addr is bound to now ("" when none) into out. */
 int driver_of(const char *sysfs_root, const char *addr, char out[DRIVER_MAX], struct perr *e) MUST_CHECK;
 
-/* driver_override = vfio_driver, unbind from the current driver, drivers_probe; then check the
- * driver link and wait (bounded) for the group's VFIO device. orig is the driver it had. */
+/* driver_override = vfio_driver, unbind from the current driver, drivers_probe (none of them
+ * when orig is vfio_driver already); then check the driver link and wait (bounded) for the
+ * group's VFIO device. orig is the driver it has. */
 int bind_vfio(const char *sysfs_root, const char *dev_root, const char *addr, int group,
 	      const char *vfio_driver, const char *orig, struct perr *e) MUST_CHECK;
 

@@ -180,6 +180,7 @@ cat >"$TMPROOT/group.host" <<'HOST'
 0000:00:00.0  0600  8086:2020  8086:0000  0   0  -
 0000:3b:00.0  1200  19e5:d801  19e5:0100  17  0  -
 0000:3b:00.1  0200  8086:1521  8086:0000  17  0  igb
+0000:5e:00.0  1200  19e5:d801  19e5:0100  30  0  vfio-pci
 HOST
 mkhost group "$TMPROOT/group.host" >/dev/null || { failt "mkhost group"; exit 1; }
 C=$TMPROOT/group.conf
@@ -187,6 +188,7 @@ cp "$CONF" "$C"
 printf 'qemu = %s\nrun_as = nobody\n' "$BUILD/qemu-report" >>"$C"
 $MODEL -c "$C" create NPU1 NPU 19e5 d801 >/dev/null
 $PROBE -c "$C" -q
+mkdir -p "$H/dev/vfio" && : >"$H/dev/vfio/30" # the kernel's, for the device bound to vfio-pci
 before=$(state)
 printf '[vm]\nname = g1\nmemory = 256M\n[devices]\nNPU1 = 1\n' >"$TMPROOT/g1.ini"
 run "$TMPROOT/g1.ini"
@@ -195,6 +197,15 @@ check "IOMMU group with a host device: refused (69), naming it" \
 unchanged "IOMMU group refused"
 check "IOMMU group refused: igb still has its device" \
 	test "$(basename "$(readlink "$H/sys/bus/pci/devices/0000:3b:00.1/driver")")" = igb
+# a device the admin bound to vfio-pci: nothing is written to it, so an undo has nothing to
+# put back (its driver_override stays unset)
+if [ "$has_sysres" = 0 ]; then
+	printf '[vm]\nname = g2\nmemory = 256M\n[devices]\naddress = 0000:5e:00.0\n' >"$TMPROOT/g2.ini"
+	run "$TMPROOT/g2.ini" PCIPASS_SIM_COUNT="$TMPROOT/ops2"
+	check "a device already on vfio-pci: no control write at all, refused at the memlock limit" \
+		bash -c "test ! -s '$TMPROOT/ops2' && tail -n 1 '$TMPROOT/err' | grep -q RLIMIT_MEMLOCK"
+	unchanged "a device already on vfio-pci, then the memlock refusal"
+fi
 # a stale inventory: the device in sysfs is not the one the probe saw
 echo 0x8086 >"$H/sys/bus/pci/devices/0000:3b:00.0/vendor"
 run "$TMPROOT/g1.ini"
