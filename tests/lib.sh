@@ -121,3 +121,55 @@ tree_sum() {
 	(cd "$1" && find . -printf '%p %m %s %l\n' | LC_ALL=C sort && find . -type f -print0 |
 		LC_ALL=C sort -z | xargs -0r cat) | sha256sum
 }
+
+# in_guest WHY: this test cannot run on this host (WHY), so run the whole file again as root
+# inside a throwaway guest (tests/guest/run.sh), and count its results here. Inside the guest
+# PCIPASS_IN_GUEST=1 is set, and a second refusal is a skip there (and so a failure in CI).
+in_guest() {
+	local out=$TMPROOT/guest.out st
+	if [ -n "${PCIPASS_IN_GUEST:-}" ]; then
+		skip "$1, even in the guest"
+		return
+	fi
+	if ! command -v qemu-system-x86_64 >/dev/null; then
+		skip "$1, and qemu-system-x86_64 is not installed to run a guest"
+		return
+	fi
+	echo "# $1: running ${0##*/} in a guest (tests/guest/run.sh)"
+	"$ROOT/tests/guest/run.sh" --timeout 600 env PCIPASS_IN_GUEST=1 BUILD="$BUILD" \
+		PCIPASS_MUST_WORK="${PCIPASS_MUST_WORK:-0}" bash "$ROOT/tests/${0##*/}" >"$out" 2>&1
+	st=$?
+	sed 's/^/  /' "$out"
+	grep '^ok - ' "$out" | while read -r _; do echo pass >>"$RESULTS"; done
+	grep '^not ok - ' "$out" | while read -r _; do echo fail >>"$RESULTS"; done
+	grep '^SKIP - ' "$out" | while read -r _; do echo skip >>"$RESULTS"; done
+	if [ $st = 125 ]; then
+		skip "$1, and the guest could not boot (see above)"
+	elif [ $st != 0 ] || ! grep -q '^ok - ' "$out"; then
+		failt "${0##*/} in the guest: exit $st"
+	fi
+}
+
+# use_kernelsim: SIM, the kernel stand-in (tests/kernelsim.c) to LD_PRELOAD into pcipass-run.
+# It is never sanitized (see Makefile): ASan must not insist on coming first.
+use_kernelsim() {
+	SIM=$BUILD/kernelsim.so
+	case $BUILD in *asan*) SIM=$ROOT/build/kernelsim.so ;; esac
+	[ -e "$SIM" ] || make -s -C "$ROOT" build/kernelsim.so >/dev/null
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+}
+# root_with_nobody WHAT: true when we are root and there is a user nobody to run VMs as; else
+# a loud skip of WHAT
+root_with_nobody() {
+	if [ "$(id -u)" != 0 ]; then
+		skip "$1: pcipass-run must run as root (binds devices, drops to the VM user)"
+	elif ! id nobody >/dev/null 2>&1; then
+		skip "$1: no user nobody to run the VM as"
+	else
+		return 0
+	fi
+	return 1
+}
+# has_sys_resource: CAP_SYS_RESOURCE (bit 24) is ours, so RLIMIT_MEMLOCK can be raised; a
+# container's root may lack it (this kind of CI machine does)
+has_sys_resource() { [ $((0x$(awk '/^CapEff/ {print $2}' /proc/self/status) >> 24 & 1)) = 1 ]; }

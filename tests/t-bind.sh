@@ -5,10 +5,7 @@
 # every control write leaves, after the undo, the device exactly as it was.
 . "$(dirname "$0")/lib.sh"
 
-SIM=$BUILD/kernelsim.so
-case $BUILD in *asan*) SIM=$ROOT/build/kernelsim.so ;; esac # never sanitized: see Makefile
-[ -e "$SIM" ] || make -s -C "$ROOT" build/kernelsim.so >/dev/null
-export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+use_kernelsim
 bt() { LD_PRELOAD=$SIM PCIPASS_SIM_SYSFS=$H/sys PCIPASS_SIM_DEV=$H/dev "$BUILD/bindtool" "$@"; }
 driver() { basename "$(readlink "$H/sys/bus/pci/devices/$1/driver")" 2>/dev/null; }
 state() { # the device as it stands: driver, override, VFIO group device

@@ -7,14 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 RUN=$BUILD/pcipass-run
-if [ "$(id -u)" != 0 ]; then
-	skip "launch tests: pcipass-run must run as root (drops to the VM user)"
-	exit 0
-fi
-if ! id nobody >/dev/null 2>&1; then
-	skip "launch tests: no user nobody to run the VM as"
-	exit 0
-fi
+root_with_nobody "launch tests" || exit 0
 mkhost launch "$ROOT/tests/hosts/subsys.host" || { failt "mkhost"; exit 1; }
 NOBODY=$(id -u nobody)
 NOGROUP=$(id -g nobody)
@@ -40,7 +33,7 @@ check "step 7: NoNewPrivs" has "NoNewPrivs=1"
 check "step 8: our seccomp filter (mode 2)" has "Seccomp=2"
 # Raising RLIMIT_MEMLOCK takes CAP_SYS_RESOURCE, which a container's root may lack (this kind
 # of CI machine does): then the limit is kept, and said so, for a VM without devices.
-if [ $((0x$(awk '/^CapEff/ {print $2}' /proc/self/status) >> 24 & 1)) = 1 ]; then
+if has_sys_resource; then
 	check "step 6: RLIMIT_MEMLOCK = guest memory + 1 GiB" has "memlock=$(((256 + 1024) << 20)),$(((256 + 1024) << 20))"
 else
 	check "step 6: no CAP_SYS_RESOURCE here: memlock kept, and logged" \

@@ -9,20 +9,11 @@
 . "$(dirname "$0")/lib.sh"
 
 RUN=$BUILD/pcipass-run
-SIM=$BUILD/kernelsim.so
-case $BUILD in *asan*) SIM=$ROOT/build/kernelsim.so ;; esac # never sanitized: see Makefile
-[ -e "$SIM" ] || make -s -C "$ROOT" build/kernelsim.so >/dev/null
-export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
-if [ "$(id -u)" != 0 ]; then
-	skip "undo tests: pcipass-run must run as root"
-	exit 0
-fi
-if ! id nobody >/dev/null 2>&1; then
-	skip "undo tests: no user nobody to run the VM as"
-	exit 0
-fi
-# CAP_SYS_RESOURCE is bit 24: with it, a launch that binds every device goes on to the exec
-has_sysres=$((0x$(awk '/^CapEff/ {print $2}' /proc/self/status) >> 24 & 1))
+use_kernelsim
+root_with_nobody "undo tests" || exit 0
+# with CAP_SYS_RESOURCE, a launch that binds every device goes on to the exec
+has_sysres=0
+has_sys_resource && has_sysres=1
 
 # run VM.INI [ENV...]: pcipass-run under the kernel stand-in; stderr in $TMPROOT/err
 run() {
