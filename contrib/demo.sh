@@ -43,5 +43,6 @@ run pcipass-probe --list
 printf '\n$ cat %s\n' "$D/var/inventory.ini"
 cat "$D/var/inventory.ini"
 echo
-echo "4. Use (the launcher's first part): what pcipass-run would do for conf/vm.ini, changing nothing"
+echo "4. Use: what pcipass-run would do for conf/vm.ini (--dry-run changes nothing; as root,"
+echo "   without it, pcipass-run claims the devices, binds them to vfio-pci and becomes QEMU)"
 run pcipass-run --dry-run conf/vm.ini
