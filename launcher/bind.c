@@ -40,22 +40,42 @@ static int dev_path(char *buf, size_t size, const char *sysfs_root, const char *
 	return 0;
 }
 
-int driver_of(const char *sysfs_root, const char *addr, char out[DRIVER_MAX], struct perr *e)
+/* The last component of the device's link `name` (driver, iommu_group): "" when absent. */
+static int link_base(const char *sysfs_root, const char *addr, const char *name, char *out,
+		     size_t size, struct perr *e)
 {
 	char path[1024], target[1024], *base;
 	ssize_t n;
 
 	out[0] = '\0';
-	if (dev_path(path, sizeof(path), sysfs_root, addr, "driver", e) < 0)
+	if (dev_path(path, sizeof(path), sysfs_root, addr, name, e) < 0)
 		return -1;
 	n = readlink(path, target, sizeof(target) - 1);
 	if (n < 0)
 		return errno == ENOENT ? 0 : fail_errno(e, EX_OSERR, "%s", path);
 	target[n] = '\0';
 	base = strrchr(target, '/');
-	if (xsnprintf(out, DRIVER_MAX, "%s", base ? base + 1 : target) < 0)
-		return fail(e, EX_DATAERR, "%s: driver name too long", path);
+	if (xsnprintf(out, size, "%s", base ? base + 1 : target) < 0)
+		return fail(e, EX_DATAERR, "%s: %s name too long", path, name);
 	return 0;
+}
+
+int driver_of(const char *sysfs_root, const char *addr, char out[DRIVER_MAX], struct perr *e)
+{
+	return link_base(sysfs_root, addr, "driver", out, DRIVER_MAX, e);
+}
+
+int group_of(const char *sysfs_root, const char *addr, struct perr *e)
+{
+	char g[16];
+	const char *why;
+	long long v;
+
+	if (link_base(sysfs_root, addr, "iommu_group", g, sizeof(g), e) < 0)
+		return -1;
+	if (parse_ll(g, 10, 0, 1 << 30, &v, &why) < 0)
+		return fail(e, EX_DATAERR, "%s: no IOMMU group", addr);
+	return (int)v;
 }
 
 int bind_vfio(const char *sysfs_root, const char *dev_root, const char *addr, int group,

@@ -12,6 +12,9 @@
 /* The driver addr is bound to now ("" when none) into out. */
 int driver_of(const char *sysfs_root, const char *addr, char out[DRIVER_MAX], struct perr *e) MUST_CHECK;
 
+/* The IOMMU group of addr, from its iommu_group link. */
+int group_of(const char *sysfs_root, const char *addr, struct perr *e) MUST_CHECK;
+
 /* driver_override = vfio_driver, unbind from the current driver, drivers_probe (none of them
  * when orig is vfio_driver already); then check the driver link and wait (bounded) for the
  * group's VFIO device. orig is the driver it has. */

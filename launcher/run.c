@@ -334,10 +334,17 @@ static int release_one(const struct host_config *h, const char *addr, bool expli
 		return explicit ? fail(e, EX_UNAVAILABLE, "%s was claimed just now", addr) : 0;
 	if (fd < 0)
 		return -1;
-	if (old.exists && !old.unreadable &&
-	    unbind_vfio(h->sysfs_root, addr, h->vfio_driver, old.orig_driver, e) < 0) {
-		close(fd);
-		return -1;
+	if (old.exists && !old.unreadable) {
+		struct perr ignore = { 0 };
+		int group = group_of(h->sysfs_root, addr, &ignore);
+
+		/* the VM's user owned the group's VFIO device: not a moment longer */
+		if (group >= 0)
+			vfio_takeback(h->dev_root, group);
+		if (unbind_vfio(h->sysfs_root, addr, h->vfio_driver, old.orig_driver, e) < 0) {
+			close(fd);
+			return -1;
+		}
 	}
 	unlink(path);
 	close(fd);

@@ -22,7 +22,7 @@ run() {
 	env LD_PRELOAD="$SIM" PCIPASS_SIM_SYSFS="$H/sys" PCIPASS_SIM_DEV="$H/dev" "$@" \
 		"$RUN" -c "$C" "$ini" >"$TMPROOT/out" 2>"$TMPROOT/err"
 }
-release() { env LD_PRELOAD="$SIM" PCIPASS_SIM_SYSFS="$H/sys" "$RUN" -c "$C" --release "$@"; }
+release() { env LD_PRELOAD="$SIM" PCIPASS_SIM_SYSFS="$H/sys" PCIPASS_SIM_DEV="$H/dev" "$RUN" -c "$C" --release "$@"; }
 # state: every custom device's driver and override, the claims, the VFIO devices, QMP sockets
 state() {
 	local d
