@@ -52,7 +52,7 @@ MAN5  := conf/pcipass.conf.5 launcher/vm.ini.5
 TOOLS := $(BUILD)/fakehost $(BUILD)/claimhold $(BUILD)/qemu-report $(BUILD)/kernelsim.so $(BUILD)/bindtool
 
 .SECONDARY:
-.PHONY: all check unit blackbox asan fuzz fuzz-smoke bench demo install uninstall clean help deps
+.PHONY: all check unit blackbox e2e asan fuzz fuzz-smoke bench demo install uninstall clean help deps
 all: $(PROGS) $(TOOLS)
 
 $(BUILD)/%.o: %.c
@@ -108,11 +108,17 @@ unit: $(UNIT_BIN)
 blackbox: all
 	@BUILD=$(BUILD) tests/blackbox.sh
 
-# The whole suite, then again under ASan+UBSan, then each fuzzer briefly.
+# The real kernel: QEMU's edu device passed through by our tools inside a TCG guest with an IOMMU.
+e2e: all
+	@BUILD=$(BUILD) tests/e2e/run.sh
+
+# The whole suite: unit tests, each fuzzer briefly, the black-box tests, the end-to-end test on a
+# real kernel, then the unit and black-box tests again under ASan+UBSan.
 check: all
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory fuzz-smoke
 	$(MAKE) --no-print-directory blackbox
+	$(MAKE) --no-print-directory e2e
 	$(MAKE) --no-print-directory asan
 
 asan:
@@ -132,6 +138,7 @@ fuzz: $(FUZZERS)
 
 bench: all
 	@BUILD=$(BUILD) tests/bench/bench.sh
+	@BUILD=$(BUILD) tests/bench/launch.sh | tee $(BUILD)/bench/launch.md
 
 demo: all
 	@BUILD=$(BUILD) contrib/demo.sh
@@ -156,6 +163,6 @@ clean:
 	rm -rf build
 
 help:
-	@echo "targets: all check unit blackbox asan fuzz fuzz-smoke bench demo install uninstall clean deps"
+	@echo "targets: all check unit blackbox e2e asan fuzz fuzz-smoke bench demo install uninstall clean deps"
 
 -include $(shell find $(BUILD) -type f -name '*.o' 2>/dev/null | sed 's/\.o$$/.d/')

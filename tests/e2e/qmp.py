@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""qmp.py SOCKET COMMAND: ask a QEMU over QMP, for tests/e2e/inside.sh.
+
+Waits (60 s at most) for the socket and QEMU's greeting, negotiates, runs COMMAND:
+query-pci prints "device VVVV:DDDD" for every device on every bus (behind bridges too);
+anything else (quit) prints nothing. Exit 0 when QEMU answered with a return.
+A device behind a PCIe root port shows in query-pci only once the firmware has numbered the
+buses: query-pci on a paused VM (-S) lets it run ("cont") and asks again, for 60 s at most,
+until more than the root bus is there."""
+import json
+import socket
+import sys
+import time
+
+
+def main():
+    path, cmd = sys.argv[1], sys.argv[2]
+    s = socket.socket(socket.AF_UNIX)
+    for _ in range(600):
+        try:
+            s.connect(path)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        sys.exit("qmp.py: cannot connect to %s" % path)
+    s.settimeout(60)
+    f = s.makefile("rw")
+    json.loads(f.readline())  # the greeting: QEMU itself is up
+
+    def ask(c):
+        f.write(json.dumps({"execute": c}) + "\n")
+        f.flush()
+        while True:
+            line = f.readline()
+            if not line:
+                return None  # quit: QEMU closed the socket
+            r = json.loads(line)
+            if "event" not in r:
+                if "error" in r:
+                    sys.exit("qmp.py: %s: %s" % (c, r["error"]))
+                return r.get("return")
+
+    ask("qmp_capabilities")
+    if cmd != "query-pci":
+        ask(cmd)
+        return
+
+    def walk(devices, out):
+        for d in devices:
+            out.append("device %04x:%04x" % (d["id"]["vendor"], d["id"]["device"]))
+            bridge = d.get("pci_bridge")
+            if bridge:
+                walk(bridge.get("devices", []), out)
+        return out
+
+    for _ in range(120):
+        found = []
+        for bus in ask("query-pci"):
+            walk(bus["devices"], found)
+        numbered = any(d.get("pci_bridge", {}).get("bus", {}).get("secondary", 0)
+                       for bus in ask("query-pci") for d in bus["devices"])
+        if numbered:
+            break
+        if ask("query-status")["status"] == "prelaunch":
+            ask("cont")
+        time.sleep(0.5)
+    print("\n".join(found))
+
+
+main()
