@@ -7,6 +7,8 @@ PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR    ?=
 BUILD      ?= build
 CC         ?= cc
@@ -49,10 +51,12 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 PROGS := $(BUILD)/pcipass-probe $(BUILD)/pcipass-model $(BUILD)/pcipass-run
 MAN8  := probe/pcipass-probe.8 probe/pcipass-model.8 launcher/pcipass-run.8
 MAN5  := conf/pcipass.conf.5 launcher/vm.ini.5
+UNITS := contrib/pcipass-probe.service contrib/pcipass-probe.timer contrib/pcipass@.service
 TOOLS := $(BUILD)/fakehost $(BUILD)/claimhold $(BUILD)/qemu-report $(BUILD)/kernelsim.so $(BUILD)/bindtool
 
 .SECONDARY:
 .PHONY: all check unit blackbox e2e asan fuzz fuzz-smoke bench demo install uninstall clean help deps
+.PHONY: deb deb-test
 all: $(PROGS) $(TOOLS)
 
 $(BUILD)/%.o: %.c
@@ -113,12 +117,14 @@ e2e: all
 	@BUILD=$(BUILD) tests/e2e/run.sh
 
 # The whole suite: unit tests, each fuzzer briefly, the black-box tests, the end-to-end test on a
-# real kernel, then the unit and black-box tests again under ASan+UBSan.
+# real kernel, the Debian package installed in a clean root, then the unit and black-box tests
+# again under ASan+UBSan.
 check: all
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory fuzz-smoke
 	$(MAKE) --no-print-directory blackbox
 	$(MAKE) --no-print-directory e2e
+	$(MAKE) --no-print-directory deb-test
 	$(MAKE) --no-print-directory asan
 
 asan:
@@ -154,15 +160,54 @@ install: all
 	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	test -e $(DESTDIR)$(SYSCONFDIR)/pcipass/pcipass.conf || \
 		install -m 0644 conf/pcipass.conf $(DESTDIR)$(SYSCONFDIR)/pcipass/pcipass.conf
+	@# The units in contrib/ run /usr/local/sbin/...: their Exec lines (and the commented
+	@# examples of Exec lines) get $(SBINDIR) instead.
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	set -e; for u in $(UNITS); do \
+		sed 's|^\(#* *Exec[A-Za-z]*=[-@:+!]*\)/usr/local/sbin/|\1$(SBINDIR)/|' $$u \
+			>$(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/}; \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/}; \
+	done
+	@# one completion file for the three programs, found by each name (bash-completion loads
+	@# completions/<command> on demand)
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 contrib/bash-completion/pcipass $(DESTDIR)$(BASHCOMPDIR)/pcipass-probe
+	ln -sf pcipass-probe $(DESTDIR)$(BASHCOMPDIR)/pcipass-model
+	ln -sf pcipass-probe $(DESTDIR)$(BASHCOMPDIR)/pcipass-run
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(PROGS)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8))) $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5)))
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNITS)))
+	rm -f $(addprefix $(DESTDIR)$(BASHCOMPDIR)/,pcipass-probe pcipass-model pcipass-run)
+
+# The Debian package (debian/), built with dpkg-buildpackage in a copy of the tree (all but build/
+# and what .gitignore ignores) at $(BUILD)/deb/pcipass: the build starts with `debian/rules clean`
+# (so `make clean`) and writes the .deb beside its source tree, so the package lands in
+# $(BUILD)/deb/ and this tree is left alone. Then lintian's every tag (deb-test fails on its
+# errors and warnings).
+DEB_DIR := $(BUILD)/deb
+deb:
+	rm -rf $(DEB_DIR)/pcipass $(DEB_DIR)/pcipass_* $(DEB_DIR)/pcipass-dbgsym_*
+	mkdir -p $(DEB_DIR)/pcipass
+	tar -cf - --exclude-vcs --exclude-vcs-ignores --exclude=./build --exclude=./$(BUILD) . | \
+		tar -xf - -C $(DEB_DIR)/pcipass
+	cd $(DEB_DIR)/pcipass && dpkg-buildpackage -us -uc -b -J >../build.log 2>&1 || \
+		{ tail -40 ../build.log; exit 1; }
+	rm -rf $(DEB_DIR)/pcipass/build # its objects' .d files would be -included below
+	@# lintian leaves temporary files behind in TMPDIR: give it one of its own
+	t=$$(mktemp -d) && TMPDIR=$$t lintian --info --display-info --pedantic --fail-on none \
+		$(DEB_DIR)/pcipass_*.changes; rm -rf "$$t"
+	@ls -l $(DEB_DIR)/pcipass_*.deb
+
+# The package installed, checked, removed and purged in a clean Debian 12 root (tests/deb/run.sh).
+deb-test: deb $(BUILD)/fakehost
+	@BUILD=$(BUILD) tests/deb/run.sh
 
 clean:
 	rm -rf build
 
 help:
-	@echo "targets: all check unit blackbox e2e asan fuzz fuzz-smoke bench demo install uninstall clean deps"
+	@echo "targets: all check unit blackbox e2e deb deb-test asan fuzz fuzz-smoke bench demo install uninstall clean deps"
 
 -include $(shell find $(BUILD) -type f -name '*.o' 2>/dev/null | sed 's/\.o$$/.d/')

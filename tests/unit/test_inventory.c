@@ -347,6 +347,31 @@ static void test_load(void **state)
 /* Finding an address in an empty inventory (dev == NULL, n == 0): inventory_find passes the NULL
  * array to bsearch(), which glibc declares nonnull: undefined behaviour that UBSan aborts on. Kept
  * last so that, under the sanitizers, every other test has run first. */
+/* What the inventory cannot read back is never added: a driver link's name is any bytes. */
+static void test_add_odd_driver(void **state)
+{
+	static const char *const odd[] = { "we%rd", "a;b", "sp ace", "x=y", "\x01" };
+	struct inventory inv = { 0 };
+	struct inv_device d = { .addr = "0000:3b:00.0", .model = "M", .dev_type = "NPU" };
+	struct perr e;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		strcpy(d.driver, odd[i]);
+		assert_int_equal(inventory_add(&inv, &d, &e), -1);
+		assert_int_equal(e.code, EX_DATAERR);
+		assert_non_null(strstr(e.msg, "0000:3b:00.0: driver name"));
+		assert_int_equal(inv.n, 0);
+	}
+	strcpy(d.driver, "vfio-pci");
+	assert_int_equal(inventory_add(&inv, &d, &e), 0);
+	d.driver[0] = '\0';
+	assert_int_equal(inventory_add(&inv, &d, &e), 0);
+	assert_int_equal(inv.n, 2);
+	inventory_free(&inv);
+}
+
 static void test_find_empty(void **state)
 {
 	struct inventory inv = { 0 };
@@ -364,6 +389,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_add_odd_driver),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_roundtrip_shapes),
