@@ -278,10 +278,9 @@ int ini_parse_bool(const struct ini_pos *at, const struct ini_key *k, const char
 int ini_parse_word(const struct ini_pos *at, const struct ini_key *k, const char *value,
 		   void *field, struct perr *e)
 {
-	static const char word[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-";
 	char b[128];
 
-	if (!str_only(value, word, k->size - 1))
+	if (!str_only(value, WORD_CHARS, k->size - 1))
 		return ini_fail(e, at, EX_DATAERR,
 				"%s: expected 1-%zu characters of A-Z a-z 0-9 . _ -, got \"%s\"",
 				k->name, k->size - 1, shown(value, b));

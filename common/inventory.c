@@ -12,12 +12,11 @@
 
 int inventory_add(struct inventory *inv, const struct inv_device *d, struct perr *e)
 {
-	static const char word[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-";
 	char b[128];
 
 	/* The driver comes from a sysfs link name, which may hold any byte but '/': what we could
 	 * not read back (and Ansible's INI facts would choke on, e.g. '%') is never written. */
-	if (d->driver[0] && !str_only(d->driver, word, DRIVER_MAX - 1))
+	if (d->driver[0] && !str_only(d->driver, WORD_CHARS, DRIVER_MAX - 1))
 		return fail(e, EX_DATAERR, "%s: driver name \"%s\" is not one the inventory can hold "
 			    "(expected A-Z a-z 0-9 . _ -)", d->addr, shown(d->driver, b));
 	if (inv->n == INVENTORY_MAX)

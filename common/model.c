@@ -17,12 +17,9 @@ static const char *const builtin_types[] = {
 	"GPU", "GPU-HPC", "GPU-VGA", "LEGACY-VGPU", "NIC", "NVME-PT", "SRIOV-VGPU", "USB",
 };
 
-static const char name_chars[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-";
-
 const char *model_name_check(const char *name)
 {
-	if (!str_only(name, name_chars, MODEL_NAME_MAX))
+	if (!str_only(name, WORD_CHARS, MODEL_NAME_MAX))
 		return "expected 1-64 characters of A-Z a-z 0-9 . _ -";
 	/* A leading dot would hide the model's file; a leading dash reads as an option. */
 	if (name[0] == '.' || name[0] == '-')

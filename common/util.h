@@ -50,6 +50,9 @@ int parse_bool(const char *s, bool *out) MUST_CHECK;
 #define PCI_ADDR_LEN 13
 int parse_pci_addr(const char *s, char out[PCI_ADDR_LEN]) MUST_CHECK;
 
+/* The characters of a name (model, VM, user, driver): A-Z a-z 0-9 . _ - */
+#define WORD_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
+
 /* True when every byte of s is in the set of characters `allowed` and 1 <= strlen(s) <= max. */
 bool str_only(const char *s, const char *allowed, size_t max);
 
