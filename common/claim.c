@@ -187,12 +187,10 @@ int claim_take(const char *state_dir, const char *addr, const char *vm, const ch
 	return fd;
 }
 
-int claim_each_held(const char *state_dir,
-		    int (*fn)(void *user, const char *addr, const struct claim_info *ci),
-		    void *user, struct perr *e)
+int claim_each(const char *state_dir, int (*fn)(void *user, const char *addr), void *user,
+	       struct perr *e)
 {
 	char path[512], addr[PCI_ADDR_LEN];
-	struct claim_info ci;
 	struct dirent *d;
 	DIR *dp;
 	int r = 0;
@@ -206,13 +204,36 @@ int claim_each_held(const char *state_dir,
 		/* Only names that are canonical addresses are claims; anything else is not ours. */
 		if (parse_pci_addr(d->d_name, addr) < 0 || strcmp(addr, d->d_name) != 0)
 			continue;
-		if (claim_inspect(state_dir, addr, &ci, e) < 0)
-			r = -1;
-		else if (ci.held)
-			r = fn(user, addr, &ci);
+		r = fn(user, addr);
 	}
 	closedir(dp);
 	return r;
+}
+
+struct each_held {
+	const char *state_dir;
+	int (*fn)(void *user, const char *addr, const struct claim_info *ci);
+	void *user;
+	struct perr *e;
+};
+
+static int if_held(void *user, const char *addr)
+{
+	struct each_held *h = user;
+	struct claim_info ci;
+
+	if (claim_inspect(h->state_dir, addr, &ci, h->e) < 0)
+		return -1;
+	return ci.held ? h->fn(h->user, addr, &ci) : 0;
+}
+
+int claim_each_held(const char *state_dir,
+		    int (*fn)(void *user, const char *addr, const struct claim_info *ci),
+		    void *user, struct perr *e)
+{
+	struct each_held h = { state_dir, fn, user, e };
+
+	return claim_each(state_dir, if_held, &h, e);
 }
 
 struct claim_info *claims_of(const char *state_dir, const struct inventory *inv, struct perr *e)

@@ -41,6 +41,11 @@ int claim_write(int fd, const char *path, const char *vm, const char *orig_drive
 int claim_parse(const char *text, size_t len, const char *name, struct claim_info *ci,
 		struct perr *e) MUST_CHECK;
 
+/* Call fn for every claim file under state_dir (names that are canonical addresses), held or
+ * not; stops at fn's first non-zero, which it returns. */
+int claim_each(const char *state_dir, int (*fn)(void *user, const char *addr), void *user,
+	       struct perr *e) MUST_CHECK;
+
 /* Call fn for every live claim under state_dir; stops at fn's first non-zero. */
 int claim_each_held(const char *state_dir,
 		    int (*fn)(void *user, const char *addr, const struct claim_info *ci),

@@ -2,7 +2,6 @@
  *
  * launch() reads like SPEC's nine steps; --dry-run runs steps 1, 2 and 4 and prints the plan;
  * --release gives back the devices of VMs that are gone. */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -357,12 +356,29 @@ static int release_one(const struct host_config *h, const char *addr, bool expli
 	return 0;
 }
 
+struct release_run {
+	const struct host_config *h;
+	bool explicit;
+	int code; /* the first failure's status */
+};
+
+/* One failure does not stop the others: each has its line, the first one's status wins. */
+static int release_addr(void *user, const char *addr)
+{
+	struct release_run *run = user;
+	struct perr one = { 0 };
+
+	if (release_one(run->h, addr, run->explicit, &one) < 0) {
+		complain(&one);
+		run->code = run->code ? run->code : one.code;
+	}
+	return 0;
+}
+
 static int release(const struct host_config *h, char **addrs, int n, struct perr *e)
 {
-	char path[512], addr[PCI_ADDR_LEN], b[128];
-	struct dirent *d;
-	int r = 0;
-	DIR *dp;
+	struct release_run run = { h, n > 0, 0 };
+	char addr[PCI_ADDR_LEN], b[128];
 
 	if (geteuid() != 0)
 		return fail(e, EX_NOPERM, "must run as root (gives devices back to their drivers)");
@@ -370,34 +386,13 @@ static int release(const struct host_config *h, char **addrs, int n, struct perr
 		if (parse_pci_addr(addrs[i], addr) < 0)
 			return fail(e, EX_USAGE, "\"%s\": expected a PCI address like 0000:3b:00.0",
 				    shown(addrs[i], b));
-	/* one failure does not stop the others: each has its line, the first one's status wins */
-	for (int i = 0; i < n; i++) {
-		struct perr one = { 0 };
-		if (parse_pci_addr(addrs[i], addr) == 0 && release_one(h, addr, true, &one) < 0) {
-			complain(&one);
-			e->code = e->code ? e->code : one.code;
-			r = -1;
-		}
-	}
-	if (n > 0)
-		return r;
-	if (xsnprintf(path, sizeof(path), "%s/claims", h->state_dir) < 0)
-		return fail(e, EX_CONFIG, "state_dir too long");
-	if ((dp = opendir(path)) == NULL)
-		return errno == ENOENT ? 0 : fail_errno(e, EX_OSERR, "%s", path);
-	while ((d = readdir(dp)) != NULL) {
-		struct perr one = { 0 };
-		/* only names that are canonical addresses are claims */
-		if (parse_pci_addr(d->d_name, addr) < 0 || strcmp(addr, d->d_name) != 0)
-			continue;
-		if (release_one(h, addr, false, &one) < 0) {
-			complain(&one);
-			e->code = e->code ? e->code : one.code;
-			r = -1;
-		}
-	}
-	closedir(dp);
-	return r;
+	for (int i = 0; i < n; i++)
+		if (parse_pci_addr(addrs[i], addr) == 0)
+			release_addr(&run, addr);
+	if (n == 0 && claim_each(h->state_dir, release_addr, &run, e) < 0)
+		return -1;
+	e->code = run.code;
+	return run.code ? -1 : 0;
 }
 
 static void show_plan(const struct plan *p, struct sbuf *b)
