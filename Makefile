@@ -43,8 +43,8 @@ PROBE_SRC  := probe/probe.c
 PROBE_LIB  := probe/scan.c probe/report.c probe/update.c
 MODEL_SRC  := probe/model_cmd.c
 RUN_SRC    := launcher/run.c
-RUN_LIB    := launcher/vmconf.c launcher/argv.c launcher/select.c
-RUN_SYS    := launcher/filter.c launcher/prepare.c launcher/bind.c
+RUN_LIB    := launcher/vmconf.c launcher/argv.c launcher/select.c launcher/handover.c
+RUN_SYS    := launcher/filter.c launcher/prepare.c launcher/bind.c launcher/files.c launcher/ident.c
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -52,7 +52,8 @@ PROGS := $(BUILD)/pcipass-probe $(BUILD)/pcipass-model $(BUILD)/pcipass-run
 MAN8  := probe/pcipass-probe.8 probe/pcipass-model.8 launcher/pcipass-run.8
 MAN5  := conf/pcipass.conf.5 launcher/vm.ini.5
 UNITS := contrib/pcipass-probe.service contrib/pcipass-probe.timer contrib/pcipass@.service
-TOOLS := $(BUILD)/fakehost $(BUILD)/claimhold $(BUILD)/qemu-report $(BUILD)/kernelsim.so $(BUILD)/bindtool
+TOOLS := $(BUILD)/fakehost $(BUILD)/claimhold $(BUILD)/qemu-report $(BUILD)/qemu-attack $(BUILD)/kernelsim.so $(BUILD)/bindtool \
+	 $(BUILD)/fileshand
 
 .SECONDARY:
 .PHONY: all check unit blackbox e2e asan fuzz fuzz-smoke bench demo install uninstall clean help deps
@@ -90,6 +91,9 @@ $(BUILD)/claimhold: $(BUILD)/tests/claimhold.o
 $(BUILD)/bindtool: $(BUILD)/tests/bindtool.o $(BUILD)/liblauncher.a $(BUILD)/libcommon.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_INI) $(LIBS_SECCOMP)
 
+$(BUILD)/fileshand: $(BUILD)/tests/fileshand.o $(BUILD)/liblauncher.a $(BUILD)/libcommon.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_INI) $(LIBS_SECCOMP)
+
 # The kernel stand-in is preloaded into pcipass-run; never sanitized (it must not come first).
 $(BUILD)/kernelsim.so: tests/kernelsim.c
 	$(CC) -std=c17 -Wall -Wextra -Werror -O2 -g -fPIC -shared -o $@ $< -ldl
@@ -99,6 +103,12 @@ $(BUILD)/kernelsim.so: tests/kernelsim.c
 $(BUILD)/qemu-report: HARDEN := -fPIE
 $(BUILD)/qemu-report: LDHARDEN := -pie
 $(BUILD)/qemu-report: $(BUILD)/tests/qemu_report.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+# Likewise the compromised QEMU (tests/t-isolation.sh), which its filter is meant to kill.
+$(BUILD)/qemu-attack: HARDEN := -fPIE
+$(BUILD)/qemu-attack: LDHARDEN := -pie
+$(BUILD)/qemu-attack: $(BUILD)/tests/qemu_attack.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 # Unit tests link the code under test straight from its objects (no mocks of our own code).

@@ -1,4 +1,4 @@
-/* claim.c - device claims: <state_dir>/claims/<addr>, held by an OFD lock for the VM's life. */
+/* claim.c - leases: device claims, VM names and VM identities, each held for its QEMU's life. */
 #include "claim.h"
 
 #include <dirent.h>
@@ -14,23 +14,51 @@
 #include "atomic.h"
 #include "inifile.h"
 
+static int parse_num(const struct ini_pos *at, const struct ini_key *k, const char *value,
+		     long long min, long long max, const char *what, long long *out, struct perr *e)
+{
+	const char *why;
+	char b[128];
+
+	if (parse_ll(value, 10, min, max, out, &why) < 0)
+		return ini_fail(e, at, EX_DATAERR, "%s: expected %s, got \"%s\" (%s)", k->name, what,
+				shown(value, b), why);
+	return 0;
+}
+
 static int parse_pid(const struct ini_pos *at, const struct ini_key *k, const char *value,
 		     void *field, struct perr *e)
 {
-	const char *why;
 	long long v;
-	char b[128];
 
-	if (parse_ll(value, 10, 1, 4194304, &v, &why) < 0) /* PID_MAX_LIMIT */
-		return ini_fail(e, at, EX_DATAERR, "%s: expected a process id, got \"%s\" (%s)",
-				k->name, shown(value, b), why);
+	if (parse_num(at, k, value, 1, 4194304 /* PID_MAX_LIMIT */, "a process id", &v, e) < 0)
+		return -1;
 	*(long *)field = (long)v;
 	return 0;
 }
 
+static int parse_start(const struct ini_pos *at, const struct ini_key *k, const char *value,
+		       void *field, struct perr *e)
+{
+	long long v;
+
+	if (parse_num(at, k, value, 1, (long long)(~0ULL >> 1), "a start time", &v, e) < 0)
+		return -1;
+	*(unsigned long long *)field = (unsigned long long)v;
+	return 0;
+}
+
+static int parse_uid(const struct ini_pos *at, const struct ini_key *k, const char *value,
+		     void *field, struct perr *e)
+{
+	return parse_num(at, k, value, 0, 4294967294LL, "a uid", field, e);
+}
+
 static const struct ini_key claim_keys[] = {
-	INI_KEY("vm", ini_parse_word, struct claim_info, vm, 65),
+	INI_KEY("vm", ini_parse_word, struct claim_info, vm, LEASE_VM_MAX + 1),
 	INI_KEY("pid", parse_pid, struct claim_info, pid, 0),
+	INI_KEY("start", parse_start, struct claim_info, start, 0),
+	INI_KEY("uid", parse_uid, struct claim_info, uid, 0),
 	/* An unbound device has no driver to go back to: "orig_driver =" is fine. */
 	INI_KEY("orig_driver", ini_parse_opt_word, struct claim_info, orig_driver, 64),
 	INI_KEY("model", ini_parse_word, struct claim_info, model, MODEL_NAME_MAX + 1),
@@ -65,68 +93,128 @@ int claim_parse(const char *text, size_t len, const char *name, struct claim_inf
 {
 	struct parse_state ps = { ci, 0 };
 
+	ci->uid = -1;
 	return ini_read_mem(text, len, name, &claim_ops, &ps, e);
 }
 
-int claim_inspect(const char *state_dir, const char *addr, struct claim_info *ci, struct perr *e)
+unsigned long long proc_start(long pid)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	char path[512], *text;
-	size_t len;
-	int fd, r;
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	ssize_t n;
+	int fd;
 
-	memset(ci, 0, sizeof(*ci));
-	if (xsnprintf(path, sizeof(path), "%s/claims/%s", state_dir, addr) < 0)
-		return fail(e, EX_SOFTWARE, "%s: path too long", state_dir);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : fail_errno(e, EX_OSERR, "%s", path);
-	ci->exists = true;
-	if (fcntl(fd, F_OFD_GETLK, &fl) < 0) {
-		close(fd);
-		return fail_errno(e, EX_OSERR, "%s: F_OFD_GETLK", path);
-	}
-	ci->held = fl.l_type != F_UNLCK;
-	r = slurp_fd(fd, path, &text, &len, e);
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
-	if (r < 0)
-		return -1;
-	/* A claim read while its owner writes it may be partial; that is no reason to fail a
-	 * --list, and its lock still says whether the device is taken. */
-	{
-		struct perr ignore = { 0 };
-		if (claim_parse(text, len, path, ci, &ignore) < 0) {
-			bool held = ci->held;
-			memset(ci, 0, sizeof(*ci));
-			ci->exists = true;
-			ci->held = held;
-			ci->unreadable = true;
-		}
-	}
-	free(text);
-	return 0;
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* after the command name, which may hold anything: its last ')' ends it; then fields 3 to
+	 * 21, and the start time is field 22 */
+	p = strrchr(buf, ')');
+	for (int field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p + 1, "%llu", &start) != 1)
+		return 0;
+	return start;
 }
 
-int claim_lock(const char *state_dir, const char *addr, struct claim_info *old, char *path,
-	       size_t size, struct perr *e)
+void lease_record(struct claim_info *rec, const char *vm)
+{
+	memset(rec, 0, sizeof(*rec));
+	snprintf(rec->vm, sizeof(rec->vm), "%s", vm);
+	rec->pid = (long)getpid();
+	rec->start = proc_start(rec->pid);
+	rec->uid = -1;
+}
+
+/* Read what fd holds: exists, unreadable, the record, and whether its process lives. */
+static void read_record(int fd, const char *path, struct claim_info *ci)
 {
 	struct perr ignore = { 0 };
 	struct stat sb;
 	char *text;
 	size_t len;
+
+	memset(ci, 0, sizeof(*ci));
+	ci->uid = -1;
+	ci->exists = true;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0 || sb.st_size > LEASE_TEXT_MAX ||
+	    slurp_fd(fd, path, &text, &len, &ignore) < 0) {
+		ci->unreadable = true;
+		return;
+	}
+	if (claim_parse(text, len, path, ci, &ignore) < 0 || ci->vm[0] == '\0' || ci->pid == 0) {
+		memset(ci, 0, sizeof(*ci));
+		ci->uid = -1;
+		ci->exists = ci->unreadable = true;
+	}
+	free(text);
+	/* the recorded process lives: the same pid, started at the same time (not a reused pid) */
+	ci->alive = ci->start != 0 && proc_start(ci->pid) == ci->start;
+}
+
+static int lease_path(char *buf, size_t size, const char *dir, const char *name, struct perr *e)
+{
+	if (xsnprintf(buf, size, "%s/%s", dir, name) < 0)
+		return fail(e, EX_CONFIG, "%s: path too long", dir);
+	return 0;
+}
+
+int lease_inspect(const char *dir, const char *name, struct claim_info *ci, struct perr *e)
+{
+	char path[600];
+	int fd;
+
+	memset(ci, 0, sizeof(*ci));
+	ci->uid = -1;
+	if (lease_path(path, sizeof(path), dir, name, e) < 0)
+		return -1;
+	for (int tries = 0;; tries++) {
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+		struct stat sb, now;
+
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+		if (fd < 0)
+			return errno == ENOENT ? 0 : fail_errno(e, EX_OSERR, "%s", path);
+		if (fcntl(fd, F_OFD_GETLK, &fl) < 0) {
+			close(fd);
+			return fail_errno(e, EX_OSERR, "%s: F_OFD_GETLK", path);
+		}
+		/* a record replaced (lease_commit) between our open and our look at its lock is the
+		 * old one, already unlocked: look at the one at the path now */
+		if (fstat(fd, &sb) == 0 && lstat(path, &now) == 0 && sb.st_ino == now.st_ino &&
+		    sb.st_dev == now.st_dev) {
+			read_record(fd, path, ci);
+			ci->locked = fl.l_type != F_UNLCK;
+			break;
+		}
+		close(fd);
+		fd = -1;
+		if (tries == 100)
+			return fail(e, EX_TEMPFAIL, "%s: replaced again and again while being read", path);
+	}
+	close(fd);
+	ci->held = ci->locked || ci->alive;
+	return 0;
+}
+
+int lease_lock(const char *dir, const char *name, struct claim_info *old, struct perr *e)
+{
+	char path[600];
+	struct stat sb;
 	int fd;
 
 	memset(old, 0, sizeof(*old));
-	if (xsnprintf(path, size, "%s/claims", state_dir) < 0)
-		return fail(e, EX_CONFIG, "%s: path too long", state_dir);
-	if (mkdir(state_dir, 0755) < 0 && errno != EEXIST)
-		return fail_errno(e, EX_CANTCREAT, "%s", state_dir);
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return fail_errno(e, EX_CANTCREAT, "%s", path);
-	if (xsnprintf(path, size, "%s/claims/%s", state_dir, addr) < 0)
-		return fail(e, EX_CONFIG, "%s: path too long", state_dir);
-	/* not close-on-exec: the lock passes to QEMU; no O_TRUNC: the old content belongs to
-	 * whoever holds the lock until we have it */
+	old->uid = -1;
+	if (lease_path(path, sizeof(path), dir, name, e) < 0)
+		return -1;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return fail_errno(e, EX_CANTCREAT, "%s", dir);
 	for (int tries = 0;; tries++) {
 		struct stat now;
 
@@ -135,79 +223,181 @@ int claim_lock(const char *state_dir, const char *addr, struct claim_info *old, 
 			return fd;
 		if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_uid != geteuid()) {
 			close(fd);
-			return fail(e, EX_CANTCREAT, "%s: not a claim file of ours", path);
+			return fail(e, EX_CANTCREAT, "%s: not a lease file of ours", path);
 		}
-		/* A claim is removed (release, undo) under its lock: a lock won on a file that is no
-		 * longer at the path is a lock on nothing, and a second launcher could lock the new
-		 * file. Try again on the file that is there. */
+		/* A lease is replaced (commit) or removed (release, undo) under its lock: a lock won
+		 * on a file that is no longer at the path is a lock on nothing. Try the one there. */
 		if (lstat(path, &now) == 0 && now.st_ino == sb.st_ino && now.st_dev == sb.st_dev)
 			break;
 		close(fd);
 		if (tries == 100)
-			return fail(e, EX_TEMPFAIL, "%s: removed again and again while being locked", path);
+			return fail(e, EX_TEMPFAIL, "%s: replaced again and again while being locked", path);
 	}
-	/* what a dead VM (or a killed launcher) left: whole, or nothing we can use */
-	if (sb.st_size > 0 && slurp_fd(fd, path, &text, &len, &ignore) == 0) {
-		old->exists = true;
-		if (claim_parse(text, len, path, old, &ignore) < 0 || old->vm[0] == '\0' || old->pid == 0) {
-			memset(old, 0, sizeof(*old));
-			old->exists = old->unreadable = true;
-		}
-		free(text);
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		close(fd);
+		return fail_errno(e, EX_OSERR, "%s", path);
+	}
+	if (sb.st_size > 0)
+		read_record(fd, path, old);
+	/* its QEMU dropped the lock but lives: still taken */
+	if (old->alive) {
+		old->held = true;
+		close(fd);
+		return -2;
 	}
 	return fd;
 }
 
-int claim_write(int fd, const char *path, const char *vm, const char *orig_driver,
-		const char *model, struct perr *e)
+int lease_commit(int lock_fd, const char *dir, const char *name, const struct claim_info *rec,
+		 struct perr *e)
 {
-	char text[256];
-	int n = snprintf(text, sizeof(text), "vm=%s\npid=%ld\norig_driver=%s\nmodel=%s\n", vm,
-			 (long)getpid(), orig_driver, model);
+	struct flock wr = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	struct flock rd = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
+	char text[LEASE_TEXT_MAX], path[600], tmp[640];
+	int n, fd = -1, ro = -1;
 
-	/* over the old content, then cut: a failure half-way leaves a claim that does not parse
-	 * rather than an empty one */
-	if (n < 0 || (size_t)n >= sizeof(text) || pwrite(fd, text, (size_t)n, 0) != n ||
-	    ftruncate(fd, n) < 0)
-		return fail_errno(e, EX_IOERR, "%s: writing the claim", path);
+	n = snprintf(text, sizeof(text), "vm=%s\npid=%ld\nstart=%llu\n", rec->vm, rec->pid, rec->start);
+	if (n > 0 && rec->uid >= 0)
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "uid=%lld\n", rec->uid);
+	if (n > 0 && (size_t)n < sizeof(text) && rec->model[0])
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "orig_driver=%s\nmodel=%s\n",
+			      rec->orig_driver, rec->model);
+	if (lease_path(path, sizeof(path), dir, name, e) < 0 ||
+	    xsnprintf(tmp, sizeof(tmp), "%s/.%s.new", dir, name) < 0)
+		goto fail;
+	if (n < 0 || (size_t)n >= sizeof(text)) {
+		fail(e, EX_SOFTWARE, "%s: record too long", path);
+		goto fail;
+	}
+	/* without a start time, a lease whose holder dropped its lock could not be told held */
+	if (rec->start == 0) {
+		fail(e, EX_OSERR, "%s: no start time for process %ld (is /proc mounted?)", path, rec->pid);
+		goto fail;
+	}
+	/* Under the lock of dir/name, .<name>.new is ours alone: a killed launcher's is stale. */
+	if (unlink(tmp) < 0 && errno != ENOENT) {
+		fail_errno(e, EX_CANTCREAT, "%s", tmp);
+		goto fail;
+	}
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0 || write(fd, text, (size_t)n) != n || fcntl(fd, F_OFD_SETLK, &wr) < 0) {
+		fail_errno(e, EX_IOERR, "%s: writing the lease", tmp);
+		goto fail;
+	}
+	/* whole, locked, then in place: the old file (and its lock) is gone with the rename */
+	if (rename(tmp, path) < 0) {
+		fail_errno(e, EX_IOERR, "%s", path);
+		goto fail;
+	}
+	/* downgrade, then a read-only descriptor of the same file with a read lock of its own:
+	 * the lease stays locked throughout */
+	ro = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY);
+	if (ro < 0 || fcntl(fd, F_OFD_SETLK, &rd) < 0 || fcntl(ro, F_OFD_SETLK, &rd) < 0) {
+		/* the record stays, whole: its process is this one, dead once we exit, and a claim
+		 * taken over from a dead VM still names the driver --release must restore */
+		fail_errno(e, EX_OSERR, "%s: F_OFD_SETLK", path);
+		close(fd);
+		fd = -1;
+		goto fail;
+	}
+	close(fd);
+	close(lock_fd);
+	return ro;
+fail:
+	if (fd >= 0) {
+		unlink(tmp);
+		close(fd);
+	}
+	if (ro >= 0)
+		close(ro);
+	close(lock_fd);
+	return -1;
+}
+
+int lease_take(const char *dir, const char *name, const struct claim_info *rec,
+	       struct claim_info *old, struct perr *e)
+{
+	int fd = lease_lock(dir, name, old, e);
+
+	return fd < 0 ? fd : lease_commit(fd, dir, name, rec, e);
+}
+
+void lease_remove(const char *dir, const char *name)
+{
+	char path[600];
+	struct perr ignore = { 0 };
+
+	if (lease_path(path, sizeof(path), dir, name, &ignore) == 0)
+		unlink(path);
+}
+
+int claims_dir(const char *state_dir, char *buf, size_t size, struct perr *e)
+{
+	if (xsnprintf(buf, size, "%s/claims", state_dir) < 0)
+		return fail(e, EX_CONFIG, "%s: path too long", state_dir);
 	return 0;
+}
+
+int claim_inspect(const char *state_dir, const char *addr, struct claim_info *ci, struct perr *e)
+{
+	char dir[512];
+
+	if (claims_dir(state_dir, dir, sizeof(dir), e) < 0)
+		return -1;
+	return lease_inspect(dir, addr, ci, e);
 }
 
 int claim_take(const char *state_dir, const char *addr, const char *vm, const char *orig_driver,
 	       const char *model, struct perr *e)
 {
-	struct claim_info old;
-	char path[512];
-	int fd = claim_lock(state_dir, addr, &old, path, sizeof(path), e);
+	struct claim_info rec, old;
+	char dir[512];
 
-	if (fd >= 0 && claim_write(fd, path, vm, orig_driver, model, e) < 0) {
-		close(fd);
+	if (mkdir(state_dir, 0755) < 0 && errno != EEXIST)
+		return fail_errno(e, EX_CANTCREAT, "%s", state_dir);
+	if (claims_dir(state_dir, dir, sizeof(dir), e) < 0)
 		return -1;
+	lease_record(&rec, vm);
+	snprintf(rec.orig_driver, sizeof(rec.orig_driver), "%s", orig_driver);
+	snprintf(rec.model, sizeof(rec.model), "%s", model);
+	return lease_take(dir, addr, &rec, &old, e);
+}
+
+static bool is_addr(const char *name)
+{
+	char addr[PCI_ADDR_LEN];
+
+	return parse_pci_addr(name, addr) == 0 && strcmp(addr, name) == 0;
+}
+
+int lease_each(const char *dir, bool (*ok)(const char *name),
+	       int (*fn)(void *user, const char *name), void *user, struct perr *e)
+{
+	struct dirent *d;
+	DIR *dp;
+	int r = 0;
+
+	dp = opendir(dir);
+	if (dp == NULL)
+		return errno == ENOENT ? 0 : fail_errno(e, EX_OSERR, "%s", dir);
+	while (r == 0 && (d = readdir(dp)) != NULL) {
+		/* Only names of the kind asked for are leases; anything else is not ours. */
+		if (d->d_name[0] == '.' || !(ok ? ok : is_addr)(d->d_name))
+			continue;
+		r = fn(user, d->d_name);
 	}
-	return fd;
+	closedir(dp);
+	return r;
 }
 
 int claim_each(const char *state_dir, int (*fn)(void *user, const char *addr), void *user,
 	       struct perr *e)
 {
-	char path[512], addr[PCI_ADDR_LEN];
-	struct dirent *d;
-	DIR *dp;
-	int r = 0;
+	char dir[512];
 
-	if (xsnprintf(path, sizeof(path), "%s/claims", state_dir) < 0)
-		return fail(e, EX_SOFTWARE, "%s: path too long", state_dir);
-	dp = opendir(path);
-	if (dp == NULL)
-		return errno == ENOENT ? 0 : fail_errno(e, EX_OSERR, "%s", path);
-	while (r == 0 && (d = readdir(dp)) != NULL) {
-		/* Only names that are canonical addresses are claims; anything else is not ours. */
-		if (parse_pci_addr(d->d_name, addr) < 0 || strcmp(addr, d->d_name) != 0)
-			continue;
-		r = fn(user, addr);
-	}
-	closedir(dp);
-	return r;
+	if (claims_dir(state_dir, dir, sizeof(dir), e) < 0)
+		return -1;
+	return lease_each(dir, NULL, fn, user, e);
 }
 
 struct each_held {

@@ -1,4 +1,11 @@
-/* claim.h - device claims: <state_dir>/claims/<addr>, held by an OFD lock for the VM's life. */
+/* claim.h - leases: files under the state directory that say "this is taken, by this VM, for
+ * as long as its QEMU lives". A device claim (<state_dir>/claims/<addr>), a VM name
+ * (<state_dir>/vms/<name>.lock) and a VM identity (<state_dir>/ids/<uid>) are all leases.
+ *
+ * A lease is held while a process holds an OFD lock on it OR while the process it records
+ * (pid and start time) is alive: QEMU inherits a read-only descriptor with a read lock, so it
+ * can neither rewrite the record nor free the lease by dropping its lock. The record is written
+ * to a temporary, locked, then renamed into place: whole or absent after a kill at any instant. */
 #ifndef PCIPASS_CLAIM_H
 #define PCIPASS_CLAIM_H
 
@@ -6,47 +13,78 @@
 #include "model.h"
 #include "util.h"
 
+#define LEASE_VM_MAX 64   /* a VM's name */
+#define LEASE_TEXT_MAX 512 /* a record is a few short lines: anything longer is not ours */
+
 struct claim_info {
-	bool exists;  /* a claim file is there */
-	bool held;    /* and a live process holds its lock */
-	char vm[65];
+	bool exists;      /* a lease file is there */
+	bool held;        /* locked, or its process alive: taken */
+	bool locked;      /* some open file holds its lock */
+	bool alive;       /* the process it records lives (same pid and start time) */
+	bool unreadable;  /* empty, cut short or not a record of ours */
+	char vm[LEASE_VM_MAX + 1];
 	long pid;
-	char orig_driver[64];
-	char model[MODEL_NAME_MAX + 1];
-	bool unreadable; /* the file did not parse (e.g. read while being written) */
+	unsigned long long start;        /* the process's start time (/proc/PID/stat field 22) */
+	long long uid;                   /* an identity lease: its uid; else -1 */
+	char orig_driver[64];            /* a claim: where --release puts the device back */
+	char model[MODEL_NAME_MAX + 1];  /* a claim: the model it was taken as */
 };
 
-/* Look at the claim of addr without taking it (F_OFD_GETLK), so it never disturbs a launch. */
-int claim_inspect(const char *state_dir, const char *addr, struct claim_info *ci,
-		  struct perr *e) MUST_CHECK;
+/* The start time of process pid, in clock ticks after boot; 0 when there is no such process. */
+unsigned long long proc_start(long pid);
 
-/* Claim addr for VM vm (SPEC step 3): open <state_dir>/claims/<addr> without following a
- * symlink, take the OFD write lock without waiting, then write vm=, pid=, orig_driver= and
- * model=. The descriptor is NOT close-on-exec: QEMU inherits it, so the claim lives exactly as
- * long as the VM process. Returns the descriptor, -2 when another process holds the claim
- * (try the next device), -1 on error. */
-int claim_take(const char *state_dir, const char *addr, const char *vm, const char *orig_driver,
-	       const char *model, struct perr *e) MUST_CHECK;
+/* Fill in the record of this process (vm, pid, start; uid -1, no driver or model). */
+void lease_record(struct claim_info *rec, const char *vm);
 
-/* claim_take in two halves, for the launcher: lock the claim (into path, of size bytes) and
- * tell what an earlier holder left in *old (exists; unreadable when cut short, e.g. by a
- * SIGKILL between lock and write), then write ours. A device whose claim is whole but unheld was
- * never given back: its orig_driver is still the one to go back to. */
-int claim_lock(const char *state_dir, const char *addr, struct claim_info *old, char *path,
-	       size_t size, struct perr *e) MUST_CHECK;
-int claim_write(int fd, const char *path, const char *vm, const char *orig_driver,
-		const char *model, struct perr *e) MUST_CHECK;
+/* Look at lease dir/name without taking it (F_OFD_GETLK), so it never disturbs a launch. */
+int lease_inspect(const char *dir, const char *name, struct claim_info *ci, struct perr *e) MUST_CHECK;
 
-/* Parse a claim file's text (vm=, pid=, orig_driver=, model= lines). */
+/* Lock dir/name (created 0600 if absent, dir made 0700 if missing, never through a symlink)
+ * with an exclusive OFD lock, and tell what an earlier holder left in *old. Returns the
+ * read-write descriptor, -2 when the lease is held (locked, or its process alive), -1 on error.
+ * The descriptor is close-on-exec: only lease_commit's read-only one reaches QEMU. */
+int lease_lock(const char *dir, const char *name, struct claim_info *old, struct perr *e) MUST_CHECK;
+
+/* Replace the lease locked by lock_fd with rec, whole (a temporary locked, then renamed over
+ * it), and keep it with a read lock on a read-only descriptor, NOT close-on-exec: that one
+ * QEMU inherits. lock_fd is closed in any case. Returns the read-only descriptor or -1. */
+int lease_commit(int lock_fd, const char *dir, const char *name, const struct claim_info *rec,
+		 struct perr *e) MUST_CHECK;
+
+/* lease_lock then lease_commit: -2 when held. *old says what was there. */
+int lease_take(const char *dir, const char *name, const struct claim_info *rec,
+	       struct claim_info *old, struct perr *e) MUST_CHECK;
+
+/* Remove dir/name, whose lock the caller holds (through fd). */
+void lease_remove(const char *dir, const char *name);
+
+/* Parse a record's text (vm=, pid=, start=, uid=, orig_driver=, model= lines). */
 int claim_parse(const char *text, size_t len, const char *name, struct claim_info *ci,
 		struct perr *e) MUST_CHECK;
 
-/* Call fn for every claim file under state_dir (names that are canonical addresses), held or
- * not; stops at fn's first non-zero, which it returns. */
+/* The claims directory, <state_dir>/claims, into buf. */
+int claims_dir(const char *state_dir, char *buf, size_t size, struct perr *e) MUST_CHECK;
+
+/* Device claims: lease_inspect of <state_dir>/claims/<addr>. */
+int claim_inspect(const char *state_dir, const char *addr, struct claim_info *ci,
+		  struct perr *e) MUST_CHECK;
+
+/* Claim addr for VM vm as this process: the whole record, then held (for tests and tools; the
+ * launcher uses lease_lock and lease_commit to learn what it replaces). Returns the read-only
+ * descriptor, -2 when held, -1 on error. */
+int claim_take(const char *state_dir, const char *addr, const char *vm, const char *orig_driver,
+	       const char *model, struct perr *e) MUST_CHECK;
+
+/* Call fn for every lease file in dir whose name passes ok (NULL: a canonical PCI address),
+ * held or not; stops at fn's first non-zero, which it returns. */
+int lease_each(const char *dir, bool (*ok)(const char *name),
+	       int (*fn)(void *user, const char *name), void *user, struct perr *e) MUST_CHECK;
+
+/* Every device claim under state_dir (names that are canonical addresses). */
 int claim_each(const char *state_dir, int (*fn)(void *user, const char *addr), void *user,
 	       struct perr *e) MUST_CHECK;
 
-/* Call fn for every live claim under state_dir; stops at fn's first non-zero. */
+/* Call fn for every held claim under state_dir; stops at fn's first non-zero. */
 int claim_each_held(const char *state_dir,
 		    int (*fn)(void *user, const char *addr, const struct claim_info *ci),
 		    void *user, struct perr *e) MUST_CHECK;

@@ -7,6 +7,14 @@
 #define DEFAULT_CONFIG "/etc/pcipass/pcipass.conf"
 #define CONF_PATH_MAX 256 /* a value sits on one line, and inih's lines are 200 bytes */
 #define EXCLUDE_MAX 256
+#define NAME_LIST_MAX 32    /* allowed_users, vm_groups */
+#define IMAGE_DIRS_MAX 8
+#define USER_NAME_MAX 32    /* a user or group name, as useradd allows */
+/* dynamic_ids' default: above useradd's subordinate ids (/etc/subuid, up to 600100000) and
+ * systemd-nspawn's container ranges (up to 0x6fffffff), so no container's mapped ids and no
+ * passwd user can be a VM's; see pcipass.conf(5). */
+#define DYNAMIC_FIRST 1879048192u
+#define DYNAMIC_LAST  1879052287u
 
 enum seccomp_action { SECCOMP_KILL, SECCOMP_ERRNO, SECCOMP_LOG };
 
@@ -20,7 +28,14 @@ struct host_config {
 	char qemu[CONF_PATH_MAX];
 	char pci_ids[CONF_PATH_MAX];       /* names for --all; libpci's default when empty */
 	char vfio_driver[64];
-	char run_as[33];
+	char run_as[USER_NAME_MAX + 1];    /* "dynamic" (every VM an id of its own) or a user name */
+	unsigned dynamic_first, dynamic_last; /* dynamic_ids, inclusive; uids and gids alike */
+	size_t n_vm_groups;                /* supplementary groups of every VM: exactly these */
+	char vm_groups[NAME_LIST_MAX][USER_NAME_MAX + 1];
+	size_t n_allowed_users;            /* the users a vm.ini may name with user = */
+	char allowed_users[NAME_LIST_MAX][USER_NAME_MAX + 1];
+	size_t n_image_dirs;               /* where a vm.ini's files may come from */
+	char image_dirs[IMAGE_DIRS_MAX][CONF_PATH_MAX];
 	bool disable_custom_device;
 	bool allow_root_vm;
 	int seccomp_action;                /* enum seccomp_action */
@@ -40,5 +55,11 @@ int config_parse(const char *text, size_t len, const char *name, struct host_con
 		 struct perr *e) MUST_CHECK;
 
 bool config_excluded(const struct host_config *c, const char *addr);
+
+/* An absolute path with no "." or ".." component, no "//" and no trailing '/' ("/" itself
+ * is clean): its text then says where it is, up to symlinks. */
+bool config_clean_path(const char *p);
+/* path lies strictly below dir (both clean), at a component boundary: /a/b is under /a, /ab is not. */
+bool config_under(const char *path, const char *dir);
 
 #endif

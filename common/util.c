@@ -3,13 +3,38 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *progname = "pcipass";
+
+void stdio_ensure(void)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR | O_NOCTTY) != fd)
+			_exit(EX_OSERR); /* cannot even say so: stderr may be the one missing */
+}
+
+void log_escape(char *s, size_t size)
+{
+	char out[1024];
+	size_t o = 0;
+
+	for (const char *p = s; *p && o + 5 < sizeof(out); p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c >= 0x20 && c < 0x7f)
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\x%02x", c);
+	}
+	out[o] = '\0';
+	snprintf(s, size, "%s", out);
+}
 
 static void vset(struct perr *e, int code, const char *fmt, va_list ap, int err)
 {
@@ -21,6 +46,7 @@ static void vset(struct perr *e, int code, const char *fmt, va_list ap, int err)
 		size_t n = strlen(e->msg);
 		snprintf(e->msg + n, sizeof(e->msg) - n, ": %s", strerror(err));
 	}
+	log_escape(e->msg, sizeof(e->msg));
 }
 
 int fail(struct perr *e, int code, const char *fmt, ...)
@@ -69,25 +95,27 @@ void die_getopt(int ch, int argc, char **argv)
 
 void die(int code, const char *fmt, ...)
 {
+	char msg[768];
 	va_list ap;
 
-	fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	log_escape(msg, sizeof(msg));
+	fprintf(stderr, "%s: %s\n", progname, msg);
 	exit(code);
 }
 
 void warnx_(const char *fmt, ...)
 {
+	char msg[768];
 	va_list ap;
 
-	fprintf(stderr, "%s: warning: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	log_escape(msg, sizeof(msg));
+	fprintf(stderr, "%s: warning: %s\n", progname, msg);
 }
 
 int parse_ll(const char *s, int base, long long min, long long max, long long *out,

@@ -24,6 +24,14 @@ int fail(struct perr *e, int code, const char *fmt, ...) PRINTF(3, 4);
 /* Like fail(), with ": strerror(errno)" appended. */
 int fail_errno(struct perr *e, int code, const char *fmt, ...) PRINTF(3, 4);
 
+/* Every byte of s that is not printable ASCII as \xNN, in place, within
+ * size: no value from a file or the command line can start a log line or move the cursor. */
+void log_escape(char *s, size_t size);
+
+/* Descriptors 0, 1 and 2 open (on /dev/null if closed), before anything else is opened: a
+ * lock or a socket must never become someone's standard input. */
+void stdio_ensure(void);
+
 /* Program name for messages, set once by main. */
 extern const char *progname;
 /* Print "progname: msg" on stderr and exit with the error's status. */

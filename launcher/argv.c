@@ -67,13 +67,19 @@ static void add(struct argv *a, const char *fmt, ...)
 	} while (0)
 
 int qemu_argv(const struct host_config *host, const struct vm_config *vm,
-	      const char (*devs)[PCI_ADDR_LEN], size_t n_dev, struct argv *a, struct perr *e)
+	      const char (*devs)[PCI_ADDR_LEN], size_t n_dev, const struct handover *h,
+	      struct argv *a, struct perr *e)
 {
-	char file[600], ifname[64];
+	const struct fd_entry *qmp = handover_get(h, FD_QMP, 0), *f;
+	char vnc[CONF_PATH_MAX + VM_NAME_MAX + 32], escaped[2 * sizeof(vnc)], missing[48] = "";
 	const char *bad = NULL;
 	bool q35 = strcmp(vm->machine, "q35") == 0, kvm = strcmp(vm->accel, "kvm") == 0;
 
 	memset(a, 0, sizeof(*a));
+	if (qmp == NULL) {
+		snprintf(missing, sizeof(missing), "the QMP socket");
+		goto out;
+	}
 	add(a, "%s", host->qemu);
 	add(a, "-name");
 	add(a, "guest=%s,debug-threads=on", vm->name); /* a name is [A-Za-z0-9._-] */
@@ -90,20 +96,36 @@ int qemu_argv(const struct host_config *host, const struct vm_config *vm,
 	add(a, "-sandbox");
 	add(a, "%s", sandbox);
 	add(a, "-chardev");
-	add(a, "socket,id=pcipass.qmp,fd=%d,server=on,wait=off", QMP_FD);
+	add(a, "socket,id=pcipass.qmp,fd=%d,server=on,wait=off", qmp->target);
 	add(a, "-mon");
 	add(a, "chardev=pcipass.qmp,mode=control");
-	if (vm->vnc[0]) {
+	if (vm->vnc) { /* a UNIX socket only: nothing of a VM listens on the network */
+		if (xsnprintf(vnc, sizeof(vnc), "%s/vms/%s.vnc/socket", host->state_dir, vm->name) < 0) {
+			bad = host->state_dir;
+			goto out;
+		}
+		ESC(escaped, vnc);
 		add(a, "-device");
 		add(a, "VGA");
 		add(a, "-vnc");
-		add(a, "%s", vm->vnc); /* loopback address and display only, checked by vmconf */
+		add(a, "unix:%s", escaped);
 	} else {
 		add(a, "-display");
 		add(a, "none");
 	}
-	add(a, "-serial");
-	add(a, "%s", vm->serial);
+	if (strcmp(vm->serial, "socket") == 0) {
+		if ((f = handover_get(h, FD_CONSOLE, 0)) == NULL) {
+			snprintf(missing, sizeof(missing), "the console socket");
+			goto out;
+		}
+		add(a, "-chardev");
+		add(a, "socket,id=pcipass.console,fd=%d,server=on,wait=off", f->target);
+		add(a, "-serial");
+		add(a, "chardev:pcipass.console");
+	} else {
+		add(a, "-serial");
+		add(a, "none");
+	}
 	if (vm->paused)
 		add(a, "-S");
 	for (size_t i = 0; i < n_dev; i++) {
@@ -117,12 +139,23 @@ int qemu_argv(const struct host_config *host, const struct vm_config *vm,
 		else
 			add(a, "vfio-pci,host=%s,id=hostdev%zu", devs[i], i);
 	}
+	/* A disk is an fdset: QEMU opens /dev/fdset/S and gets the set's descriptor of the access
+	 * mode it asks for (a writable disk's set has both, as QEMU asks for each). */
 	for (size_t i = 0; i < vm->n_disk; i++) {
-		const struct vm_disk *d = &vm->disk[i];
-		ESC(file, d->file);
+		int set = -1;
+		for (size_t k = 0; k < h->n; k++)
+			if (h->e[k].kind == FD_DRIVE && h->e[k].index == (int)i) {
+				set = h->e[k].fdset;
+				add(a, "-add-fd");
+				add(a, "fd=%d,set=%d", h->e[k].target, set);
+			}
+		if (set < 0) {
+			snprintf(missing, sizeof(missing), "disk %zu", i);
+			goto out;
+		}
 		add(a, "-drive");
-		add(a, "file=%s,format=%s,if=none,id=disk%zu%s", file, d->format, i,
-		    d->readonly ? ",readonly=on" : "");
+		add(a, "file=/dev/fdset/%d,format=%s,if=none,id=disk%zu%s", set, vm->disk[i].format, i,
+		    vm->disk[i].readonly ? ",readonly=on" : "");
 		add(a, "-device");
 		add(a, "virtio-blk-pci,drive=disk%zu", i);
 	}
@@ -130,32 +163,45 @@ int qemu_argv(const struct host_config *host, const struct vm_config *vm,
 		const struct vm_net *n = &vm->net[i];
 		add(a, "-netdev");
 		if (strcmp(n->mode, "tap") == 0) {
-			ESC(ifname, n->ifname);
-			add(a, "tap,id=net%zu,ifname=%s,script=no,downscript=no", i, ifname);
+			if ((f = handover_get(h, FD_TAP, (int)i)) == NULL) {
+				snprintf(missing, sizeof(missing), "the tap of net %zu", i);
+				goto out;
+			}
+			add(a, "tap,id=net%zu,fd=%d", i, f->target);
 		} else {
 			add(a, "user,id=net%zu", i);
 		}
 		add(a, "-device");
 		add(a, "virtio-net-pci,netdev=net%zu%s%s", i, n->mac[0] ? ",mac=" : "", n->mac);
 	}
-	/* -kernel, -initrd and -append take their argument whole, not as an option list */
+	/* -kernel and -initrd take a file name: the sealed copy's, as QEMU itself sees it */
 	if (vm->kernel[0]) {
+		if ((f = handover_get(h, FD_KERNEL, 0)) == NULL) {
+			snprintf(missing, sizeof(missing), "the kernel");
+			goto out;
+		}
 		add(a, "-kernel");
-		add(a, "%s", vm->kernel);
+		add(a, "/proc/self/fd/%d", f->target);
 	}
 	if (vm->initrd[0]) {
+		if ((f = handover_get(h, FD_INITRD, 0)) == NULL) {
+			snprintf(missing, sizeof(missing), "the initrd");
+			goto out;
+		}
 		add(a, "-initrd");
-		add(a, "%s", vm->initrd);
+		add(a, "/proc/self/fd/%d", f->target);
 	}
-	if (vm->append[0]) {
+	if (vm->append[0]) { /* taken whole, not as an option list */
 		add(a, "-append");
 		add(a, "%s", vm->append);
 	}
 out:
-	if (bad || a->oom) {
+	if (bad || missing[0] || a->oom) {
 		argv_free(a);
 		if (bad)
 			return fail(e, EX_DATAERR, "\"%s\" cannot be put on QEMU's command line", bad);
+		if (missing[0])
+			return fail(e, EX_SOFTWARE, "no descriptor planned for %s", missing);
 		return fail(e, EX_OSERR, "out of memory");
 	}
 	return 0;
@@ -169,18 +215,30 @@ void argv_free(struct argv *a)
 	memset(a, 0, sizeof(*a));
 }
 
+/* One word for a shell and a terminal: as is when made of safe characters, in '...' when
+ * printable ASCII, else in bash's $'...' with every other byte as \xNN: no control character,
+ * C1 or UTF-8 byte reaches the terminal raw, and the line still pastes into bash. */
 static void quoted(struct sbuf *b, const char *s)
 {
+	bool printable = true;
+
 	if (s[0] && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.,:/=+@") == strlen(s)) {
 		sbuf_printf(b, "%s", s);
 		return;
 	}
-	sbuf_printf(b, "'");
+	for (const char *p = s; *p; p++)
+		printable = printable && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f;
+	sbuf_printf(b, printable ? "'" : "$'");
 	for (; *s; s++) {
-		if (*s == '\'')
-			sbuf_printf(b, "'\\''");
+		unsigned char c = (unsigned char)*s;
+		if (c == '\'')
+			sbuf_printf(b, printable ? "'\\''" : "\\'");
+		else if (c == '\\' && !printable)
+			sbuf_printf(b, "\\\\");
+		else if (c >= 0x20 && c < 0x7f)
+			sbuf_printf(b, "%c", c);
 		else
-			sbuf_printf(b, "%c", *s);
+			sbuf_printf(b, "\\x%02x", c);
 	}
 	sbuf_printf(b, "'");
 }

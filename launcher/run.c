@@ -17,7 +17,9 @@
 #include "claim.h"
 #include "config.h"
 #include "inventory.h"
+#include "files.h"
 #include "filter.h"
+#include "ident.h"
 #include "model.h"
 #include "prepare.h"
 #include "select.h"
@@ -33,15 +35,19 @@ static void usage(FILE *to)
 		    "  -h, --help, --version\n");
 }
 
-/* What the launch did to one device, so that it can be undone: held[i] is picks[i]. */
-struct held {
-	int fd;                  /* the claim, locked */
-	char path[512];
-	char was[DRIVER_MAX];    /* its driver when claimed: where an undo puts it back */
-	char orig[DRIVER_MAX];   /* in the claim: where --release puts it */
-	bool inherited;          /* a dead VM's claim, never released: it stays */
-	bool bind_tried, handed;
+/* The undo journal: one entry appended after each step that changed something, walked
+ * backwards by rollback(). */
+enum jkind { J_LEASE, J_FILES, J_BIND, J_HANDED, J_SOCKET, J_VNCDIR };
+struct jentry {
+	enum jkind kind;
+	int fd;                 /* J_LEASE, J_SOCKET */
+	char path[512];         /* J_LEASE: its directory; J_SOCKET: the socket */
+	char name[80];          /* J_LEASE: its file name */
+	bool keep;              /* J_LEASE: it stays (a dead VM's claim, a device not given back) */
+	size_t dev;             /* J_BIND: picks[dev]; J_HANDED: the group's */
+	size_t claim;           /* J_BIND: the journal entry of its claim */
 };
+#define JOURNAL_MAX (8 + 3 * VM_DEV_MAX)
 
 struct plan {
 	struct host_config host;
@@ -52,11 +58,34 @@ struct plan {
 	bool *busy;
 	struct pick picks[VM_DEV_MAX];
 	size_t n_picks;
-	struct held held[VM_DEV_MAX];
-	size_t n_held;
+	char was[VM_DEV_MAX][DRIVER_MAX]; /* each pick's driver when claimed */
+	size_t claim_j[VM_DEV_MAX];       /* each pick's claim in the journal */
+	struct jentry j[JOURNAL_MAX];
+	size_t n_j;
 	struct vm_user user;
+	struct handover fds;
 	struct argv argv;
 };
+
+static struct jentry *journal(struct plan *p, enum jkind kind)
+{
+	struct jentry *j = &p->j[p->n_j++];
+
+	memset(j, 0, sizeof(*j));
+	j->kind = kind;
+	j->fd = -1;
+	return j;
+}
+
+static void journal_lease(struct plan *p, int fd, const char *dir, const char *name, bool keep)
+{
+	struct jentry *j = journal(p, J_LEASE);
+
+	j->fd = fd;
+	snprintf(j->path, sizeof(j->path), "%s", dir);
+	snprintf(j->name, sizeof(j->name), "%s", name);
+	j->keep = keep;
+}
 
 static void plan_free(struct plan *p)
 {
@@ -107,6 +136,7 @@ static void say(const char *vm, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	log_escape(msg, sizeof(msg)); /* paths and names come from files and the command line */
 	fprintf(stderr, "pcipass-run: vm %s: %s\n", vm, msg);
 	if (to_syslog)
 		syslog(LOG_INFO, "vm %s: %s", vm, msg);
@@ -115,6 +145,8 @@ static void say(const char *vm, const char *fmt, ...)
 /* SPEC step 1: every file read and checked. */
 static int plan_read(struct plan *p, const char *vm_ini, struct perr *e)
 {
+	size_t n_dev = 0;
+
 	if (vm_load(vm_ini, &p->host, &p->vm, e) < 0)
 		return -1;
 	/* models and inventory matter to a VM that asks for devices; one without may start on a
@@ -124,11 +156,35 @@ static int plan_read(struct plan *p, const char *vm_ini, struct perr *e)
 		return -1;
 	if (p->host.disable_custom_device && p->vm.n_req > 0)
 		return fail(e, EX_UNAVAILABLE, "custom devices are disabled on this host (disable_custom_device)");
-	for (size_t i = 0; i < p->vm.n_req; i++)
+	for (size_t i = 0; i < p->vm.n_req; i++) {
 		if (p->vm.req[i].model[0] && !models_find(&p->models, p->vm.req[i].model))
 			return fail(e, EX_DATAERR, "%s:%d: no model named %s (see pcipass-model list)",
 				    p->vm.file, p->vm.req[i].line, p->vm.req[i].model);
+		n_dev += p->vm.req[i].count;
+	}
+	/* a launch gets every device it asks for or none: the descriptors are known now */
+	handover_plan(&p->vm, n_dev, &p->fds);
 	return 0;
+}
+
+/* A member of a group being planned that another live VM holds: the group is the unit, so it
+ * is not ours to take (SPEC, Isolation). 0 when none. */
+static int group_held(const struct plan *p, const struct inv_device *d,
+		      const struct group_member *m, size_t n, struct perr *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct claim_info ci;
+		bool ours = false;
+
+		for (size_t k = 0; k < p->n_picks; k++)
+			ours |= strcmp(p->picks[k].dev->addr, m[i].addr) == 0;
+		if (ours || claim_inspect(p->host.state_dir, m[i].addr, &ci, e) < 0)
+			continue;
+		if (ci.held)
+			return fail(e, EX_UNAVAILABLE, "%s: IOMMU group %d also holds %s, which VM %s (pid %ld) has",
+				    d->addr, d->iommu_group, m[i].addr, ci.vm[0] ? ci.vm : "?", ci.pid);
+	}
+	return e->code ? -1 : 0;
 }
 
 /* SPEC steps 2 to 4: devices selected (and claimed, with claim; NULL for --dry-run), checked
@@ -141,8 +197,12 @@ static int plan_devices(struct plan *p, claim_fn claim, struct perr *e)
 		return -1;
 	if ((p->busy = calloc(p->inv.n ? p->inv.n : 1, sizeof(*p->busy))) == NULL)
 		return fail_errno(e, EX_OSERR, "plan");
+	/* a held claim makes its device busy, and every device of its IOMMU group */
 	for (size_t i = 0; i < p->inv.n; i++)
-		p->busy[i] = p->claims[i].held;
+		for (size_t k = 0; k < p->inv.n && !p->busy[i]; k++)
+			p->busy[i] = p->claims[k].held &&
+				     (k == i || (p->inv.dev[i].iommu_group >= 0 &&
+						 p->inv.dev[k].iommu_group == p->inv.dev[i].iommu_group));
 	if (select_devices(&p->inv, p->busy, &p->vm, claim, p, p->picks, &p->n_picks, e) < 0)
 		return -1;
 	for (size_t i = 0; i < p->n_picks; i++) {
@@ -163,136 +223,228 @@ static int plan_devices(struct plan *p, claim_fn claim, struct perr *e)
 		if (r == 0)
 			r = group_check(d->addr, d->iommu_group, m, n, p->picks, p->n_picks,
 					p->host.vfio_driver, e);
+		if (r == 0)
+			r = group_held(p, d, m, n, e);
 		free(m);
 		if (r < 0)
 			return -1;
 		strcpy(addrs[i], d->addr);
+		snprintf(handover_find(&p->fds, FD_LOCK, 2 + (int)i)->why, sizeof(p->fds.e[0].why),
+			 "claim %s", d->addr);
 	}
-	return qemu_argv(&p->host, &p->vm, (const char(*)[PCI_ADDR_LEN])addrs, p->n_picks, &p->argv, e);
+	return qemu_argv(&p->host, &p->vm, (const char(*)[PCI_ADDR_LEN])addrs, p->n_picks, &p->fds,
+			 &p->argv, e);
 }
 
-/* SPEC step 3, for select_devices: claim d, or lose the race for it (1). Recorded in held[]
- * as soon as the lock is ours, so that the undo sees it. */
+/* SPEC step 3, for select_devices: claim d, or lose the race for it (1). Journalled as soon
+ * as the lock is ours, so that the undo sees it. */
 static int take(void *user, const struct inv_device *d, struct perr *e)
 {
 	struct plan *p = user;
-	struct held *h = &p->held[p->n_held];
-	struct claim_info old;
-	int fd = claim_lock(p->host.state_dir, d->addr, &old, h->path, sizeof(h->path), e);
+	size_t i = p->n_picks; /* select_devices appends d as picks[i] once this succeeds */
+	struct claim_info old, rec;
+	char dir[512];
+	int fd;
 
+	if (claims_dir(p->host.state_dir, dir, sizeof(dir), e) < 0)
+		return -1;
+	fd = lease_lock(dir, d->addr, &old, e);
 	if (fd < 0)
 		return fd == -2 ? 1 : -1;
-	h->fd = fd;
-	h->inherited = old.exists && !old.unreadable;
-	p->n_held++;
-	if (driver_of(p->host.sysfs_root, d->addr, h->was, e) < 0)
+	if (driver_of(p->host.sysfs_root, d->addr, p->was[i], e) < 0) {
+		close(fd);
 		return -1;
-	strcpy(h->orig, h->inherited ? old.orig_driver : h->was);
-	return claim_write(fd, h->path, p->vm.name, h->orig, d->model, e);
+	}
+	lease_record(&rec, p->vm.name);
+	/* a dead VM's claim never released: its original driver is still the one to go back to */
+	snprintf(rec.orig_driver, sizeof(rec.orig_driver), "%s",
+		 old.exists && !old.unreadable ? old.orig_driver : p->was[i]);
+	snprintf(rec.model, sizeof(rec.model), "%s", d->model);
+	fd = lease_commit(fd, dir, d->addr, &rec, e);
+	if (fd < 0)
+		return -1;
+	p->claim_j[i] = p->n_j;
+	journal_lease(p, fd, dir, d->addr, old.exists && !old.unreadable);
+	return 0;
 }
 
-/* Undo steps 3 to 6 in reverse, going on through failures. A device that cannot be given back
- * keeps its (now unheld) claim, so that --release can try again. */
+/* Undo in reverse, going on through failures. A device that cannot be given back keeps its
+ * (now unheld) claim, so that --release can try again. */
 static void rollback(struct plan *p)
 {
 	const char *vfio = p->host.vfio_driver;
 
-	for (size_t i = p->n_held; i-- > 0;) {
-		struct held *h = &p->held[i];
-		const struct inv_device *d = i < p->n_picks ? p->picks[i].dev : NULL;
+	while (p->n_j > 0) {
+		struct jentry *j = &p->j[--p->n_j];
+		const struct inv_device *d = j->dev < p->n_picks ? p->picks[j->dev].dev : NULL;
 		struct perr e = { 0 };
-		bool back = true;
 
-		if (h->handed)
+		switch (j->kind) {
+		case J_FILES:
+			files_close(&p->fds);
+			break;
+		case J_VNCDIR:
+			vnc_dir_remove(p->host.state_dir, p->vm.name);
+			break;
+		case J_SOCKET:
+			close(j->fd);
+			unlink(j->path);
+			break;
+		case J_HANDED:
 			vfio_takeback(p->host.dev_root, d->iommu_group);
-		if (h->bind_tried && strcmp(h->was, vfio) != 0 &&
-		    unbind_vfio(p->host.sysfs_root, d->addr, vfio, h->was, &e) < 0) {
-			say(p->vm.name, "%s: not given back (%s); its claim stays for pcipass-run --release",
-			    d->addr, e.msg);
-			back = false;
-		} else if (h->bind_tried) {
-			say(p->vm.name, "%s: given back to %s", d->addr, h->was[0] ? h->was : "no driver");
+			break;
+		case J_BIND:
+			if (strcmp(p->was[j->dev], vfio) == 0)
+				break;
+			if (unbind_vfio(p->host.sysfs_root, d->addr, vfio, p->was[j->dev], &e) < 0) {
+				say(p->vm.name, "%s: not given back (%s); its claim stays for pcipass-run --release",
+				    d->addr, e.msg);
+				p->j[j->claim].keep = true;
+			} else {
+				say(p->vm.name, "%s: given back to %s", d->addr,
+				    p->was[j->dev][0] ? p->was[j->dev] : "no driver");
+			}
+			break;
+		case J_LEASE:
+			if (!j->keep)
+				lease_remove(j->path, j->name);
+			close(j->fd);
+			break;
 		}
-		if (back && !h->inherited)
-			unlink(h->path);
-		close(h->fd);
 	}
-	p->n_held = 0;
 }
 
-/* The launch, SPEC's steps in order. A failure before the exec undoes what was done; after
- * it, the name lock and the claims end with the QEMU process itself. */
+/* Step 6's endpoints, journalled: the QMP socket, the console socket, the VNC directory. */
+static int endpoints(struct plan *p, struct perr *e)
+{
+	static const struct { enum fd_kind kind; const char *suffix; } socks[] = {
+		{ FD_QMP, "qmp" }, { FD_CONSOLE, "console" },
+	};
+
+	for (size_t i = 0; i < sizeof(socks) / sizeof(socks[0]); i++) {
+		struct fd_entry *f = handover_find(&p->fds, socks[i].kind, 0);
+		struct jentry *j;
+		char path[512];
+
+		if (f == NULL)
+			continue;
+		if (vms_path(path, sizeof(path), p->host.state_dir, p->vm.name, socks[i].suffix, e) < 0 ||
+		    (f->src = sock_listen(path, e)) < 0)
+			return -1;
+		j = journal(p, J_SOCKET);
+		j->fd = f->src;
+		snprintf(j->path, sizeof(j->path), "%s", path);
+	}
+	if (p->vm.vnc) {
+		if (vnc_dir(p->host.state_dir, p->vm.name, &p->user, e) < 0)
+			return -1;
+		journal(p, J_VNCDIR);
+	}
+	return 0;
+}
+
+/* Step 5, and 6's hand-over of each IOMMU group's VFIO node (once a group). */
+static int devices_bind(struct plan *p, struct perr *e)
+{
+	const char *vm = p->vm.name;
+
+	for (size_t i = 0; i < p->n_picks; i++) {
+		const struct inv_device *d = p->picks[i].dev;
+		struct jentry *j = journal(p, J_BIND);
+
+		j->dev = i;
+		j->claim = p->claim_j[i];
+		if (bind_vfio(p->host.sysfs_root, p->host.dev_root, d->addr, d->iommu_group,
+			      p->host.vfio_driver, p->was[i], e) < 0)
+			return -1;
+		say(vm, "%s (%s): claimed, on %s (was %s)", d->addr, d->model, p->host.vfio_driver,
+		    p->was[i][0] ? p->was[i] : "unbound");
+	}
+	for (size_t i = 0; i < p->n_picks; i++) {
+		bool first = true;
+		for (size_t k = 0; k < i; k++)
+			first &= p->picks[k].dev->iommu_group != p->picks[i].dev->iommu_group;
+		if (!first)
+			continue;
+		if (vfio_handover(p->host.dev_root, p->picks[i].dev->iommu_group, &p->user, e) < 0)
+			return -1;
+		journal(p, J_HANDED)->dev = i;
+	}
+	return 0;
+}
+
+/* The launch, SPEC's steps in order. A failure before the uid changes undoes what was done;
+ * after it, the leases end with the QEMU process itself. */
 static int launch(struct plan *p, const char *vm_ini, struct perr *e)
 {
 	static char path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin"; /* the whole environment */
 	char *const env[] = { path, NULL };
-	int keep[1 + VM_DEV_MAX], name = -1, qmp = -1;
+	unsigned long long memlock;
+	char dir[512], uid[16], limit[32];
 	const char *vm;
 	bool kept;
+	int fd;
 
 	if (geteuid() != 0)
 		return fail(e, EX_NOPERM, "must run as root (binds devices, then drops to the VM's user)");
-	/* 1: every file read and checked; the VM's user and name are ours before any device */
-	if (plan_read(p, vm_ini, e) < 0 || user_resolve(p->vm.user, p->host.allow_root_vm, &p->user, e) < 0)
+	/* 1: every file read and checked; the state directory trusted; the VM's name, identity
+	 * and files are ours before any device */
+	if (plan_read(p, vm_ini, e) < 0 || state_check(p->host.state_dir, e) < 0 ||
+	    ident_resolve(&p->host, &p->vm, &p->user, e) < 0)
 		return -1;
 	vm = p->vm.name;
-	name = name_lock(p->host.state_dir, vm, e);
-	if (name == -2)
+	fd = name_lock(p->host.state_dir, vm, e);
+	if (fd == -2)
 		return fail(e, EX_UNAVAILABLE, "a VM named %s is running", vm);
-	if (name < 0)
+	if (fd < 0)
 		return -1;
+	snprintf(dir, sizeof(dir), "%s/vms", p->host.state_dir);
+	journal_lease(p, fd, dir, "", true); /* the name lease stays: it says who ran last */
+	handover_find(&p->fds, FD_LOCK, 0)->src = fd;
+	if ((fd = ident_lease(&p->host, vm, &p->user, &kept, e)) < 0)
+		goto undo;
+	if (ids_dir(p->host.state_dir, dir, sizeof(dir), e) < 0) {
+		close(fd);
+		goto undo;
+	}
+	snprintf(uid, sizeof(uid), "%u", (unsigned)p->user.uid);
+	journal_lease(p, fd, dir, uid, kept);
+	handover_find(&p->fds, FD_LOCK, 1)->src = fd;
+	/* what exec could still refuse, refused while nothing has changed */
+	if (ident_can_exec(&p->user, p->host.qemu, e) < 0)
+		goto undo;
+	if (files_open(&p->host, &p->vm, &p->fds, e) < 0)
+		goto undo;
+	journal(p, J_FILES);
 	/* 2, 3, 4: devices selected and claimed (a lost race moves on to the next), checked in
 	 * sysfs, their IOMMU groups checked */
 	if (plan_devices(p, take, e) < 0)
 		goto undo;
-	say(vm, "planned: %zu device%s, user %s", p->n_picks, p->n_picks == 1 ? "" : "s", p->vm.user);
-	/* 5: bind */
-	for (size_t i = 0; i < p->n_picks; i++) {
-		const struct inv_device *d = p->picks[i].dev;
-		struct held *h = &p->held[i];
-
-		h->bind_tried = true;
-		if (bind_vfio(p->host.sysfs_root, p->host.dev_root, d->addr, d->iommu_group,
-			      p->host.vfio_driver, h->was, e) < 0)
-			goto undo;
-		say(vm, "%s (%s): claimed, on %s (was %s)", d->addr, d->model, p->host.vfio_driver,
-		    h->was[0] ? h->was : "unbound");
-	}
-	/* 6: prepare */
-	for (size_t i = 0; i < p->n_picks; i++) {
-		bool first = true;
-		for (size_t j = 0; j < i; j++)
-			first &= p->picks[j].dev->iommu_group != p->picks[i].dev->iommu_group;
-		if (first) {
-			if (vfio_handover(p->host.dev_root, p->picks[i].dev->iommu_group, &p->user, e) < 0)
-				goto undo;
-			p->held[i].handed = true;
-		}
-	}
-	if ((qmp = qmp_listen(p->host.state_dir, vm, &p->user, e)) < 0 ||
-	    limits_set(p->vm.memory_mib, p->n_picks > 0, &kept, e) < 0)
-		goto undo;
-	/* what exec could still refuse, refused while the undo is possible */
-	if (access(p->argv.v[0], X_OK) < 0) {
-		fail_errno(e, EX_CONFIG, "%s: qemu: %s", p->host.file[0] ? p->host.file : DEFAULT_CONFIG,
-			   p->argv.v[0]);
-		goto undo;
-	}
-	if (kept)
-		say(vm, "warning: cannot raise RLIMIT_MEMLOCK (no CAP_SYS_RESOURCE); kept, as no device is passed through");
-	say(vm, "QMP socket %s/vms/%s.qmp; memlock limit %llu MiB; exec %s as %s (uid %u)",
-	    p->host.state_dir, vm, p->vm.memory_mib + 1024, p->argv.v[0], p->user.name,
-	    (unsigned)p->user.uid);
-	keep[0] = name;
 	for (size_t i = 0; i < p->n_picks; i++)
-		keep[1 + i] = p->held[i].fd;
+		handover_find(&p->fds, FD_LOCK, 2 + (int)i)->src = p->j[p->claim_j[i]].fd;
+	say(vm, "planned: %zu device%s, %s uid %u", p->n_picks, p->n_picks == 1 ? "" : "s",
+	    p->user.dynamic ? "dynamic" : p->user.name, (unsigned)p->user.uid);
+	/* 5: bind; 6: prepare */
+	if (devices_bind(p, e) < 0 || endpoints(p, e) < 0 ||
+	    limits_set(p->vm.memory_mib, p->n_picks > 0, &memlock, e) < 0)
+		goto undo;
+	if (memlock != p->vm.memory_mib + 1024)
+		say(vm, "warning: cannot raise RLIMIT_MEMLOCK (no CAP_SYS_RESOURCE); kept, as no device is passed through");
+	if (memlock == ~0ULL)
+		snprintf(limit, sizeof(limit), "unlimited");
+	else
+		snprintf(limit, sizeof(limit), "%llu MiB", memlock);
+	/* what QEMU gets, read back: not what was asked for */
+	say(vm, "QMP socket %s/vms/%s.qmp; memlock limit %s; exec %s as uid %u gid %u",
+	    p->host.state_dir, vm, limit, p->argv.v[0], (unsigned)p->user.uid, (unsigned)p->user.gid);
 	signals_reset();
 	closelog();
-	if (fds_arrange(qmp, keep, 1 + p->n_picks, e) < 0)
+	/* 7: drop privileges, the groups first (still undoable), then the uid: from there on
+	 * there is no way back to root; the leases end with this process, and --release gives the
+	 * devices back. 8: the seccomp filter, last before 9: exec. */
+	if (detach(e) < 0 || fds_arrange(&p->fds, e) < 0 || privs_groups(&p->user, e) < 0)
 		goto undo;
-	/* 7: drop privileges; 8: the seccomp filter, last before 9: exec. From here on there is no
-	 * way back to root: the claims end with this process, and --release gives the devices back. */
-	if (privs_drop(&p->user, e) < 0 || seccomp_install(p->host.seccomp_action, e) < 0) {
+	if (privs_uid(&p->user, e) < 0 || seccomp_install(p->host.seccomp_action, e) < 0) {
 		say(vm, "privileges dropped, cannot undo: run pcipass-run --release");
 		return -1;
 	}
@@ -302,55 +454,51 @@ static int launch(struct plan *p, const char *vm_ini, struct perr *e)
 	return -1;
 undo:
 	rollback(p);
-	if (qmp >= 0) {
-		char sock[600];
-		close(qmp);
-		if (xsnprintf(sock, sizeof(sock), "%s/vms/%s.qmp", p->host.state_dir, vm) >= 0)
-			unlink(sock);
-	}
-	close(name);
 	return -1;
 }
 
-/* --release, one claim: the device goes back to the driver its claim records, and the claim
- * file goes. explicit: named on the command line, so a held claim is an error, not a skip. */
+/* --release, one claim: the device's VFIO node goes back to root whatever the claim says; the
+ * device goes back to the driver a whole claim records (if it is still on vfio_driver: sysfs
+ * decides with the claim), and the claim file goes. explicit: named on the command line, so a
+ * held claim is an error, not a skip. */
 static int release_one(const struct host_config *h, const char *addr, bool explicit,
 		       struct perr *e)
 {
 	struct claim_info ci, old;
-	char path[512];
-	int fd;
+	struct perr ignore = { 0 };
+	char dir[512], now[DRIVER_MAX] = "";
+	int fd, group;
 
-	if (claim_inspect(h->state_dir, addr, &ci, e) < 0)
+	if (claim_inspect(h->state_dir, addr, &ci, e) < 0 || claims_dir(h->state_dir, dir, sizeof(dir), e) < 0)
 		return -1;
 	if (!ci.exists)
 		return explicit ? fail(e, EX_NOINPUT, "%s: no claim to release", addr) : 0;
-	if (ci.held)
+	fd = ci.held ? -2 : lease_lock(dir, addr, &old, e);
+	if (fd == -2) /* its VM runs (or a launch took it in between: it is that VM's now) */
 		return explicit ? fail(e, EX_UNAVAILABLE, "%s is claimed by VM %s (pid %ld), which is running",
-				       addr, ci.vm[0] ? ci.vm : "?", ci.pid) : 0;
-	fd = claim_lock(h->state_dir, addr, &old, path, sizeof(path), e);
-	if (fd == -2) /* a launch took it in between: it is that VM's now */
-		return explicit ? fail(e, EX_UNAVAILABLE, "%s was claimed just now", addr) : 0;
+				       addr, ci.vm[0] ? ci.vm : old.vm[0] ? old.vm : "?",
+				       ci.pid ? ci.pid : old.pid) : 0;
 	if (fd < 0)
 		return -1;
-	if (old.exists && !old.unreadable) {
-		struct perr ignore = { 0 };
-		int group = group_of(h->sysfs_root, addr, &ignore);
-
-		/* the VM's user owned the group's VFIO device: not a moment longer */
-		if (group >= 0)
-			vfio_takeback(h->dev_root, group);
-		if (unbind_vfio(h->sysfs_root, addr, h->vfio_driver, old.orig_driver, e) < 0) {
-			close(fd);
-			return -1;
-		}
+	/* the VM's user owned the group's VFIO device: not a moment longer */
+	if ((group = group_of(h->sysfs_root, addr, &ignore)) >= 0)
+		vfio_takeback(h->dev_root, group);
+	if (driver_of(h->sysfs_root, addr, now, &ignore) == 0 && old.exists && !old.unreadable &&
+	    strcmp(now, h->vfio_driver) == 0 &&
+	    unbind_vfio(h->sysfs_root, addr, h->vfio_driver, old.orig_driver, e) < 0) {
+		close(fd);
+		return -1;
 	}
-	unlink(path);
+	lease_remove(dir, addr);
 	close(fd);
-	/* empty or cut short (a launcher killed between lock and write): the device was never
+	/* empty or not ours (a launcher killed before its claim was whole): the device was never
 	 * moved, as binding comes after the claim is written */
 	if (!old.exists || old.unreadable)
-		say("?", "%s: claim cut short before its device was moved; removed", addr);
+		say("?", "%s: claim empty or unreadable; removed, the device left on %s", addr,
+		    now[0] ? now : "no driver");
+	else if (strcmp(now, h->vfio_driver) != 0)
+		say(old.vm, "%s: released; the device was on %s already, left there", addr,
+		    now[0] ? now : "no driver");
 	else
 		say(old.vm, "%s: released, back to %s", addr, old.orig_driver[0] ? old.orig_driver : "no driver");
 	return 0;
@@ -361,6 +509,33 @@ struct release_run {
 	bool explicit;
 	int code; /* the first failure's status */
 };
+
+/* --release, one identity lease whose VM is gone: what that uid was handed goes back to root,
+ * then the uid is free. */
+static int release_id(void *user, const char *name)
+{
+	const struct host_config *h = ((struct release_run *)user)->h;
+	struct claim_info old;
+	struct perr e = { 0 };
+	char dir[512];
+	int fd;
+
+	if (ids_dir(h->state_dir, dir, sizeof(dir), &e) < 0 || (fd = lease_lock(dir, name, &old, &e)) == -2)
+		return 0;
+	if (fd < 0) {
+		complain(&e);
+		return 0;
+	}
+	if (!old.exists || old.unreadable || old.uid < 0 || vfio_takeback_uid(h->dev_root, (uid_t)old.uid) == 0)
+		lease_remove(dir, name);
+	close(fd);
+	return 0;
+}
+
+static bool is_uid(const char *name)
+{
+	return str_only(name, "0123456789", 10);
+}
 
 /* One failure does not stop the others: each has its line, the first one's status wins. */
 static int release_addr(void *user, const char *addr)
@@ -378,7 +553,7 @@ static int release_addr(void *user, const char *addr)
 static int release(const struct host_config *h, char **addrs, int n, struct perr *e)
 {
 	struct release_run run = { h, n > 0, 0 };
-	char addr[PCI_ADDR_LEN], b[128];
+	char addr[PCI_ADDR_LEN], b[128], dir[512];
 
 	if (geteuid() != 0)
 		return fail(e, EX_NOPERM, "must run as root (gives devices back to their drivers)");
@@ -391,6 +566,9 @@ static int release(const struct host_config *h, char **addrs, int n, struct perr
 			release_addr(&run, addr);
 	if (n == 0 && claim_each(h->state_dir, release_addr, &run, e) < 0)
 		return -1;
+	if (n == 0 && ids_dir(h->state_dir, dir, sizeof(dir), e) == 0 &&
+	    lease_each(dir, is_uid, release_id, &run, e) < 0)
+		return -1;
 	e->code = run.code;
 	return run.code ? -1 : 0;
 }
@@ -398,7 +576,8 @@ static int release(const struct host_config *h, char **addrs, int n, struct perr
 static void show_plan(const struct plan *p, struct sbuf *b)
 {
 	sbuf_printf(b, "vm %s: user %s, %llu MiB (memlock limit %llu MiB), %u cpu%s, %s/%s, %zu device%s\n",
-		    p->vm.name, p->vm.user, p->vm.memory_mib, p->vm.memory_mib + 1024, p->vm.cpus,
+		    p->vm.name, p->vm.user[0] ? p->vm.user : p->host.run_as, p->vm.memory_mib,
+		    p->vm.memory_mib + 1024, p->vm.cpus,
 		    p->vm.cpus == 1 ? "" : "s", p->vm.machine, p->vm.accel, p->n_picks,
 		    p->n_picks == 1 ? "" : "s");
 	for (size_t i = 0; i < p->n_picks; i++) {
@@ -407,6 +586,8 @@ static void show_plan(const struct plan *p, struct sbuf *b)
 			    d->dev_type, d->numa_node, d->iommu_group, d->driver[0] ? d->driver : "(none)",
 			    p->host.vfio_driver);
 	}
+	sbuf_printf(b, "descriptors:\n");
+	handover_show(&p->fds, b);
 	sbuf_printf(b, "qemu:\n");
 	argv_show(&p->argv, b);
 }
@@ -426,6 +607,8 @@ int main(int argc, char **argv)
 	int ch;
 
 	progname = "pcipass-run";
+
+	stdio_ensure();
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":c:nrh", opts, NULL)) != -1) {
 		switch (ch) {

@@ -38,7 +38,8 @@ int select_devices(const struct inventory *inv, const bool *busy, const struct v
 		if (got < 0)
 			return -1;
 		if (got > 0)
-			return fail(e, EX_UNAVAILABLE, "%s:%d: %s is claimed by another VM", vm->file,
+			return fail(e, EX_UNAVAILABLE,
+				    "%s:%d: %s is not free: another VM has it, or a device of its IOMMU group", vm->file,
 				    q->line, q->addr);
 		picks[(*n_picks)++] = (struct pick){ d, q };
 	}

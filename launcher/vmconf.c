@@ -14,7 +14,17 @@
 enum { S_NONE, S_VM, S_DEVICES, S_DISK, S_NET, S_DISPLAY, S_BOOT };
 static const char *const sections[] = { "", "vm", "devices", "disk", "net", "display", "boot" };
 
-/* One of a fixed set of words (NULL-terminated), copied into a small buffer. */
+/* Every value is copied into its fixed field through here: bounded by the key's size (the
+ * field's, from the table), never by how long a line the INI reader happens to allow. */
+static int put(const struct ini_pos *at, const struct ini_key *k, const char *value, void *field,
+	       struct perr *e)
+{
+	if (xsnprintf(field, k->size, "%s", value) < 0)
+		return ini_fail(e, at, EX_DATAERR, "%s: longer than %zu characters", k->name, k->size - 1);
+	return 0;
+}
+
+/* One of a fixed set of words (NULL-terminated). */
 static int one_of(const struct ini_pos *at, const struct ini_key *k, const char *value,
 		  void *field, struct perr *e, const char *const *words)
 {
@@ -22,7 +32,7 @@ static int one_of(const struct ini_pos *at, const struct ini_key *k, const char 
 
 	for (size_t i = 0; words[i]; i++)
 		if (strcmp(value, words[i]) == 0)
-			return strcpy(field, value), 0;
+			return put(at, k, value, field, e);
 	char list[64] = "";
 	for (size_t i = 0; words[i]; i++)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", words[i]);
@@ -41,7 +51,32 @@ ENUM_PARSER(parse_machine, "q35", "pc")
 ENUM_PARSER(parse_accel, "kvm", "tcg")
 ENUM_PARSER(parse_format, "raw", "qcow2")
 ENUM_PARSER(parse_mode, "user", "tap")
-ENUM_PARSER(parse_serial, "none", "stdio")
+
+/* The console on a UNIX socket, or none: stdio would hand QEMU the caller's terminal. */
+static int parse_serial(const struct ini_pos *at, const struct ini_key *k, const char *value,
+			void *field, struct perr *e)
+{
+	static const char *const words[] = { "none", "socket", NULL };
+
+	if (strcmp(value, "stdio") == 0)
+		return ini_fail(e, at, EX_DATAERR,
+				"%s: stdio is refused: it would give QEMU the caller's terminal; expected none or socket (a UNIX socket under the state directory)",
+				k->name);
+	return one_of(at, k, value, field, e, words);
+}
+
+/* VNC is on or off; when on, it listens on a UNIX socket under the state directory only. */
+static int parse_vnc(const struct ini_pos *at, const struct ini_key *k, const char *value,
+		     void *field, struct perr *e)
+{
+	char b[128];
+
+	if (parse_bool(value, field) < 0)
+		return ini_fail(e, at, EX_DATAERR,
+				"%s: expected on or off, got \"%s\" (VNC listens only on a UNIX socket under the state directory, never on TCP)",
+				k->name, shown(value, b));
+	return 0;
+}
 
 /* 512M, 4G, 1T: binary units, the whole number of MiB from 64M to 4T. */
 static int parse_size(const struct ini_pos *at, const struct ini_key *k, const char *value,
@@ -100,23 +135,19 @@ static int parse_numa(const struct ini_pos *at, const struct ini_key *k, const c
 	return 0;
 }
 
-/* An absolute path without "." or ".." components or doubled slashes, so that a prefix check
- * against the state directory means what it says; no tab (the only control character a line
- * may hold) either, since it would reach QEMU's argv. */
+/* An absolute path without "." or ".." components, doubled or trailing slashes, so that the
+ * check against image_dirs (on_key) means what it says; no tab either (the only control
+ * character a line may hold), which no file name handed to a VM needs. */
 static int parse_vm_path(const struct ini_pos *at, const struct ini_key *k, const char *value,
 			 void *field, struct perr *e)
 {
 	char b[128];
 
-	if (value[0] != '/' || strlen(value) >= k->size || strchr(value, '\t') || strstr(value, "//") ||
-	    strstr(value, "/./") || strstr(value, "/../") ||
-	    (strlen(value) >= 2 && strcmp(value + strlen(value) - 2, "/.") == 0) ||
-	    (strlen(value) >= 3 && strcmp(value + strlen(value) - 3, "/..") == 0))
+	if (!config_clean_path(value) || strcmp(value, "/") == 0 || strchr(value, '\t'))
 		return ini_fail(e, at, EX_DATAERR,
 				"%s: expected an absolute path without . or .. parts, got \"%s\"", k->name,
 				shown(value, b));
-	strcpy(field, value);
-	return 0;
+	return put(at, k, value, field, e);
 }
 
 /* Free text for the kernel command line: one QEMU argument, printable ASCII only. */
@@ -126,8 +157,7 @@ static int parse_text(const struct ini_pos *at, const struct ini_key *k, const c
 	for (const char *p = value; *p; p++)
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
 			return ini_fail(e, at, EX_DATAERR, "%s: only printable ASCII is allowed", k->name);
-	strcpy(field, value); /* a line is shorter than the field */
-	return 0;
+	return put(at, k, value, field, e);
 }
 
 static int parse_ifname(const struct ini_pos *at, const struct ini_key *k, const char *value,
@@ -135,12 +165,10 @@ static int parse_ifname(const struct ini_pos *at, const struct ini_key *k, const
 {
 	char b[128];
 
-	if (!str_only(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", 15) ||
-	    value[0] == '.' || value[0] == '-')
+	if (!str_only(value, WORD_CHARS, 15) || value[0] == '.' || value[0] == '-')
 		return ini_fail(e, at, EX_DATAERR, "%s: expected an interface name of 1-15 characters, got \"%s\"",
 				k->name, shown(value, b));
-	strcpy(field, value);
-	return 0;
+	return put(at, k, value, field, e);
 }
 
 /* A unicast MAC address, lower-cased. */
@@ -157,28 +185,11 @@ static int parse_mac(const struct ini_pos *at, const struct ini_key *k, const ch
 	if (!ok)
 		return ini_fail(e, at, EX_DATAERR, "%s: expected a unicast MAC like 52:54:00:12:34:56, got \"%s\"",
 				k->name, shown(value, b));
-	for (int i = 0; i <= 17; i++)
-		((char *)field)[i] = (char)tolower((unsigned char)value[i]);
+	if (put(at, k, value, field, e) < 0)
+		return -1;
+	for (char *p = field; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
 	return 0;
-}
-
-/* VNC only on loopback: "none", "127.0.0.1:N" or "[::1]:N", N a display from 0 to 99. */
-static int parse_vnc(const struct ini_pos *at, const struct ini_key *k, const char *value,
-		     void *field, struct perr *e)
-{
-	const char *colon = strrchr(value, ':'), *why;
-	long long d;
-	char b[128];
-
-	if (strcmp(value, "none") == 0)
-		return ((char *)field)[0] = '\0', 0;
-	if (colon && parse_ll(colon + 1, 10, 0, 99, &d, &why) == 0 &&
-	    ((colon - value == 9 && strncmp(value, "127.0.0.1", 9) == 0) ||
-	     (colon - value == 5 && strncmp(value, "[::1]", 5) == 0)))
-		return strcpy(field, value), 0;
-	return ini_fail(e, at, EX_DATAERR,
-			"%s: expected none, 127.0.0.1:DISPLAY or [::1]:DISPLAY (display 0-99), got \"%s\"",
-			k->name, shown(value, b));
 }
 
 /* A VM's name names files (<state_dir>/vms/<name>.qmp) and log lines: as a model's name, it
@@ -196,38 +207,43 @@ static int parse_vm_name(const struct ini_pos *at, const struct ini_key *k, cons
 	return 0;
 }
 
-#define VM(name, fn, field, size) INI_KEY(name, fn, struct vm_config, field, size)
+/* Each string key carries its field's size, which bounds every copy (put()). */
+#define SIZE(type, field) sizeof(((type *)0)->field)
+#define VM(name, fn, field) INI_KEY(name, fn, struct vm_config, field, SIZE(struct vm_config, field))
+#define DISK(name, fn, field) INI_KEY(name, fn, struct vm_disk, field, SIZE(struct vm_disk, field))
+#define NET(name, fn, field) INI_KEY(name, fn, struct vm_net, field, SIZE(struct vm_net, field))
 enum { K_NAME, K_MEMORY };
 static const struct ini_key vm_keys[] = {
-	[K_NAME] = VM("name", parse_vm_name, name, VM_NAME_MAX + 1),
-	[K_MEMORY] = VM("memory", parse_size, memory_mib, 0),
-	VM("cpus", parse_count, cpus, 255),
-	VM("machine", parse_machine, machine, 0),
-	VM("accel", parse_accel, accel, 0),
-	VM("user", ini_parse_word, user, 33),
-	VM("numa_node", parse_numa, numa_node, 0),
-	VM("paused", ini_parse_bool, paused, 0),
+	[K_NAME] = VM("name", parse_vm_name, name),
+	[K_MEMORY] = VM("memory", parse_size, memory_mib),
+	INI_KEY("cpus", parse_count, struct vm_config, cpus, 255), /* size: the largest count */
+	VM("machine", parse_machine, machine),
+	VM("accel", parse_accel, accel),
+	VM("user", ini_parse_word, user),
+	VM("numa_node", parse_numa, numa_node),
+	VM("paused", ini_parse_bool, paused),
 };
 static const struct ini_key display_keys[] = {
-	VM("vnc", parse_vnc, vnc, 0),
-	VM("serial", parse_serial, serial, 0),
+	VM("vnc", parse_vnc, vnc),
+	VM("serial", parse_serial, serial),
 };
 static const struct ini_key boot_keys[] = {
-	VM("kernel", parse_vm_path, kernel, VM_PATH_MAX),
-	VM("initrd", parse_vm_path, initrd, VM_PATH_MAX),
-	VM("append", parse_text, append, VM_PATH_MAX),
+	VM("kernel", parse_vm_path, kernel),
+	VM("initrd", parse_vm_path, initrd),
+	VM("append", parse_text, append),
 };
 enum { D_FILE, D_FORMAT };
 static const struct ini_key disk_keys[] = {
-	[D_FILE] = INI_KEY("file", parse_vm_path, struct vm_disk, file, VM_PATH_MAX),
-	[D_FORMAT] = INI_KEY("format", parse_format, struct vm_disk, format, 0),
-	INI_KEY("readonly", ini_parse_bool, struct vm_disk, readonly, 0),
+	[D_FILE] = DISK("file", parse_vm_path, file),
+	[D_FORMAT] = DISK("format", parse_format, format),
+	DISK("readonly", ini_parse_bool, readonly),
 };
-enum { N_MODE, N_IFNAME };
+enum { N_MODE, N_IFNAME, N_BRIDGE };
 static const struct ini_key net_keys[] = {
-	[N_MODE] = INI_KEY("mode", parse_mode, struct vm_net, mode, 0),
-	[N_IFNAME] = INI_KEY("ifname", parse_ifname, struct vm_net, ifname, 0),
-	INI_KEY("mac", parse_mac, struct vm_net, mac, 0),
+	[N_MODE] = NET("mode", parse_mode, mode),
+	[N_IFNAME] = NET("ifname", parse_ifname, ifname),
+	[N_BRIDGE] = NET("bridge", parse_ifname, bridge),
+	NET("mac", parse_mac, mac),
 };
 #define N(t) (sizeof(t) / sizeof((t)[0]))
 
@@ -238,16 +254,37 @@ struct parse_state {
 	unsigned sections; /* bit per section seen */
 };
 
-/* Everything under the state directory is pcipass's own (claims, QMP sockets). */
-static int outside_state(const struct ini_pos *at, const char *key, const char *path,
-			 const struct host_config *host, struct perr *e)
+/* A file vm.ini names must lie under one of the host's image_dirs: the launcher opens it as
+ * root and hands QEMU the descriptor, so this is what keeps a VM from every other host file
+ * (image dirs never overlap the state directory: config.c). path is clean (parse_vm_path). */
+static int under_images(const struct ini_pos *at, const char *key, const char *path,
+			const struct host_config *host, struct perr *e)
 {
-	size_t n = strlen(host->state_dir);
+	char list[384] = "";
+	size_t o = 0;
 
-	if (path[0] && strncmp(path, host->state_dir, n) == 0 && (path[n] == '/' || path[n] == '\0'))
-		return ini_fail(e, at, EX_DATAERR, "%s: \"%s\" is under the state directory %s",
-				key, path, host->state_dir);
-	return 0;
+	for (size_t i = 0; i < host->n_image_dirs; i++)
+		if (config_under(path, host->image_dirs[i]))
+			return 0;
+	for (size_t i = 0; i < host->n_image_dirs && o < sizeof(list); i++)
+		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? " " : "", host->image_dirs[i]);
+	/* whole, not cut like other values: the path is the point (fail() escapes the message) */
+	return ini_fail(e, at, EX_NOPERM, "%s: \"%s\" is not under image_dirs (%s)", key, path,
+			host->n_image_dirs ? list : "none");
+}
+
+/* user = only a name the host lists in allowed_users; root also needs allow_root_vm. */
+static int allowed_user(const struct ini_pos *at, const char *user, const struct host_config *host,
+			struct perr *e)
+{
+	char b[128];
+
+	if (strcmp(user, "root") == 0 && !host->allow_root_vm)
+		return ini_fail(e, at, EX_NOPERM, "user = root is refused (the host's allow_root_vm is false)");
+	for (size_t i = 0; i < host->n_allowed_users; i++)
+		if (strcmp(user, host->allowed_users[i]) == 0)
+			return 0;
+	return ini_fail(e, at, EX_NOPERM, "user: \"%s\" is not in the host's allowed_users", shown(user, b));
 }
 
 static int on_section(void *user, const struct ini_pos *at, const char *name, struct perr *e)
@@ -303,7 +340,8 @@ static int on_device(struct parse_state *ps, const struct ini_pos *at, const cha
 			return ini_fail(e, at, EX_DATAERR, "model \"%s\": %s", shown(key, b), why);
 		if (parse_count(at, &count_key, value, &r->count, e) < 0)
 			return -1;
-		strcpy(r->model, key);
+		if (xsnprintf(r->model, sizeof(r->model), "%s", key) < 0) /* model_name_check() bounds it */
+			return ini_fail(e, at, EX_DATAERR, "model \"%s\": too long", shown(key, b));
 	}
 	for (size_t i = 0; i < vm->n_req; i++)
 		if ((r->model[0] && strcmp(vm->req[i].model, r->model) == 0) ||
@@ -325,7 +363,9 @@ static int on_key(void *user, const struct ini_pos *at, const char *section, con
 
 	switch (vm->section) {
 	case S_VM:
-		return ini_set(vm_keys, N(vm_keys), vm, &vm->vm_seen, at, section, key, value, e);
+		if (ini_set(vm_keys, N(vm_keys), vm, &vm->vm_seen, at, section, key, value, e) < 0)
+			return -1;
+		return strcmp(key, "user") == 0 ? allowed_user(at, vm->user, ps->host, e) : 0;
 	case S_DEVICES:
 		return on_device(ps, at, key, value, e);
 	case S_DISPLAY:
@@ -333,12 +373,12 @@ static int on_key(void *user, const struct ini_pos *at, const char *section, con
 	case S_BOOT:
 		if (ini_set(boot_keys, N(boot_keys), vm, &vm->boot_seen, at, section, key, value, e) < 0)
 			return -1;
-		return outside_state(at, key, strcmp(key, "append") ? value : "", ps->host, e);
+		return strcmp(key, "append") == 0 ? 0 : under_images(at, key, value, ps->host, e);
 	case S_DISK: {
 		struct vm_disk *d = &vm->disk[vm->n_disk - 1];
 		if (ini_set(disk_keys, N(disk_keys), d, &d->seen, at, section, key, value, e) < 0)
 			return -1;
-		return outside_state(at, key, strcmp(key, "file") == 0 ? value : "", ps->host, e);
+		return strcmp(key, "file") == 0 ? under_images(at, key, value, ps->host, e) : 0;
 	}
 	case S_NET: {
 		struct vm_net *n = &vm->net[vm->n_net - 1];
@@ -359,9 +399,6 @@ static int finish(struct parse_state *ps, struct perr *e)
 
 	if (!(vm->vm_seen & (1u << K_NAME)) || !(vm->vm_seen & (1u << K_MEMORY)))
 		return fail(e, EX_DATAERR, "%s: [vm] needs name and memory", vm->file);
-	if (strcmp(vm->user, "root") == 0 && !ps->host->allow_root_vm)
-		return fail(e, EX_NOPERM, "%s: user = root is refused (the host's allow_root_vm is false)",
-			    vm->file);
 	for (size_t i = 0; i < vm->n_disk; i++) {
 		at.line = vm->disk[i].line;
 		if ((vm->disk[i].seen & (1u << D_FILE | 1u << D_FORMAT)) != (1u << D_FILE | 1u << D_FORMAT))
@@ -372,8 +409,14 @@ static int finish(struct parse_state *ps, struct perr *e)
 		at.line = n->line;
 		if (!(n->seen & (1u << N_MODE)))
 			return ini_fail(e, &at, EX_DATAERR, "[net] needs mode");
-		if ((strcmp(n->mode, "tap") == 0) != ((n->seen & (1u << N_IFNAME)) != 0))
-			return ini_fail(e, &at, EX_DATAERR, "[net]: ifname goes with mode = tap, and only with it");
+		bool tap = strcmp(n->mode, "tap") == 0, ifname = n->seen & 1u << N_IFNAME,
+		     bridge = n->seen & 1u << N_BRIDGE;
+		if (!tap && (ifname || bridge))
+			return ini_fail(e, &at, EX_DATAERR, "[net]: ifname and bridge go with mode = tap only");
+		if (tap && ifname == bridge)
+			return ini_fail(e, &at, EX_DATAERR,
+					"[net]: mode = tap needs one of ifname (an existing tap) or bridge (to make a tap on), not %s",
+					ifname ? "both" : "neither");
 	}
 	if (vm->initrd[0] && !vm->kernel[0])
 		return fail(e, EX_DATAERR, "%s: [boot] initrd needs a kernel", vm->file);
@@ -394,7 +437,6 @@ int vm_parse(const char *text, size_t len, const char *name, const struct host_c
 	strcpy(vm->machine, "q35");
 	strcpy(vm->accel, "kvm");
 	strcpy(vm->serial, "none");
-	strcpy(vm->user, host->run_as);
 	vm->numa_node = -1;
 	if (ini_read_mem(text, len, name, &vm_ops, &ps, e) < 0)
 		return -1;

@@ -32,7 +32,8 @@ struct vm_disk {
 
 struct vm_net {
 	char mode[8];     /* user | tap */
-	char ifname[16];  /* tap: a device made by the admin, which the VM user may open */
+	char ifname[16];  /* tap: an existing tap device, opened by the launcher, or */
+	char bridge[16];  /* tap: a bridge, on which the launcher makes a tap for this VM */
 	char mac[18];
 	unsigned seen;
 	int line;
@@ -45,11 +46,11 @@ struct vm_config {
 	unsigned cpus;
 	char machine[8];  /* q35 | pc */
 	char accel[8];    /* kvm | tcg */
-	char user[33];
+	char user[USER_NAME_MAX + 1]; /* "" : the host's run_as */
 	int numa_node;    /* -1: any */
 	bool paused;      /* start with -S (tests, debugging) */
-	char vnc[32];     /* "" none, or HOST:DISPLAY on loopback */
-	char serial[8];   /* none | stdio */
+	bool vnc;         /* a VNC server on <state_dir>/vms/<name>.vnc/socket (UNIX only) */
+	char serial[8];   /* none | socket: <state_dir>/vms/<name>.console */
 	char kernel[VM_PATH_MAX], initrd[VM_PATH_MAX], append[VM_PATH_MAX];
 	unsigned vm_seen, display_seen, boot_seen;
 	size_t n_req, n_disk, n_net;

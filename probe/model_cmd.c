@@ -179,6 +179,8 @@ int main(int argc, char **argv)
 	int ch, nargs;
 
 	progname = "pcipass-model";
+
+	stdio_ensure();
 	opterr = 0; /* one line of our own instead of getopt's */
 	while ((ch = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
 		switch (ch) {

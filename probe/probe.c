@@ -87,6 +87,8 @@ int main(int argc, char **argv)
 	struct perr e = { 0 };
 
 	progname = "pcipass-probe";
+
+	stdio_ensure();
 	opterr = 0; /* one line of our own instead of getopt's */
 	while ((ch = getopt_long(argc, argv, ":c:qh", opts, NULL)) != -1) {
 		switch (ch) {

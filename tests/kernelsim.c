@@ -5,7 +5,10 @@
  *   PCIPASS_SIM_SYSFS  the fake sysfs root (required; other writes pass through untouched)
  *   PCIPASS_SIM_DEV    the fake /dev
  *   PCIPASS_SIM_FAIL   N: the Nth control write fails with EBUSY (fault injection)
- *   PCIPASS_SIM_COUNT  a file to which the number of control writes is appended, one per line */
+ *   PCIPASS_SIM_COUNT  a file to which the number of control writes is appended, one per line
+ *   PCIPASS_SIM_FAIL_SETRESGID  set: setresgid() fails with EPERM in the process itself, not in
+ *                      its children (a drop that fails while the launcher is still root: it
+ *                      must undo) */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -166,4 +169,24 @@ ssize_t write(int fd, const void *buf, size_t n)
 			bind(root, arg, ovr);
 	}
 	return (ssize_t)n;
+}
+
+static pid_t loaded_in;
+
+__attribute__((constructor)) static void loaded(void)
+{
+	loaded_in = getpid();
+}
+
+int setresgid(gid_t r, gid_t e, gid_t s)
+{
+	static int (*real)(gid_t, gid_t, gid_t);
+
+	if (env("PCIPASS_SIM_FAIL_SETRESGID") && getpid() == loaded_in) {
+		errno = EPERM;
+		return -1;
+	}
+	if (!real)
+		real = (int (*)(gid_t, gid_t, gid_t))dlsym(RTLD_NEXT, "setresgid");
+	return real(r, e, s);
 }

@@ -3,6 +3,7 @@
  * environment and argv, one "key=value" per line on stdout. With -S in its argv it then stays
  * up until killed, as a paused VM would. */
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,7 @@ int main(int argc, char **argv)
 	printf("\n");
 	if (dp)
 		closedir(dp);
-	for (int fd = 3; fd < 8; fd++) {
+	for (int fd = 0; fd < 16; fd++) {
 		ssize_t k;
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		if ((k = readlink(path, link, sizeof(link) - 1)) > 0) {
@@ -64,6 +65,19 @@ int main(int argc, char **argv)
 			printf("fd%d=%s\n", fd, strncmp(link, "socket:", 7) == 0 ? "socket" : link);
 		}
 	}
+	if (getcwd(line, sizeof(line)))
+		printf("cwd=%s\n", line);
+	/* the controlling terminal: field 7 of /proc/self/stat, after the ')' that ends the name */
+	f = fopen("/proc/self/stat", "r");
+	if (f && fgets(line, sizeof(line), f)) {
+		int tty = -1;
+		char *p = strrchr(line, ')');
+		if (p && sscanf(p + 1, " %*c %*d %*d %*d %d", &tty) == 1)
+			printf("tty_nr=%d\n", tty);
+	}
+	if (f)
+		fclose(f);
+	printf("fd0_flags=%d\nfd2_flags=%d\n", fcntl(0, F_GETFL) & O_ACCMODE, fcntl(2, F_GETFL) & O_ACCMODE);
 	for (char **v = environ; *v; v++)
 		printf("env=%s\n", *v);
 	for (int i = 0; i < argc; i++) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # pcipass.conf: every error is one line naming file:line, exit 78 (66 for a missing -c file),
-# and the trust rules of SPEC (owner root, writable by nobody else, file and directory);
+# and the trust rules of SPEC (owner root, writable by nobody else: the file, its directory and
+# every directory above, a sticky one excepted; symlinks judged by what they lead to);
 # the command line both programs share (-c, --help, --version, unknown options).
 . "$(dirname "$0")/lib.sh"
 
@@ -36,6 +37,18 @@ conf_case indented 'exclude = 0000:00:1f.2\n    0000:00:19.0\n'
 conf_case control 'run_as = pcipass\001\n'
 conf_case long-line "exclude = $(printf '0000:00:1f.2 %.0s' {1..15})\n"
 conf_case long-line-198 ";$(printf 'x%.0s' {1..197})\n"
+# the isolation keys (issue 9)
+conf_case bad-dynamic-ids 'dynamic_ids = 60000-70000\n'
+conf_case bad-dynamic-order 'dynamic_ids = 20-10\n'
+conf_case bad-dynamic-root 'dynamic_ids = 0-100\n'
+conf_case bad-vm-groups 'vm_groups = kvm video!\n'
+conf_case bad-allowed-users 'allowed_users = alice dynamic\n'
+conf_case bad-image-dirs 'image_dirs = /srv/../etc\n'
+conf_case image-dirs-in-state "image_dirs = /srv/images $H/run/images\n"
+conf_case image-dirs-hold-state "image_dirs = $H\n"
+ln -s run "$H/run-alias"
+conf_case image-dirs-alias "image_dirs = $H/run-alias/images\n"
+rm "$H/run-alias"
 printf 'qemu = /usr/bin/qemu\n[host]\n' >"$B"
 expect_fail config-before-section 78 $PROBE -c "$B"
 expect_fail config-before-section.model 78 $MODEL -c "$B" check
@@ -130,6 +143,37 @@ if [ "$(id -u)" = 0 ]; then
 	fi
 else
 	skip "config owned by another uid (needs root to chown)"
+fi
+# every directory above the file counts (sshd's StrictModes), unless it is sticky like /tmp
+mkdir -p "$TMPROOT/deep/a/b"
+cp "$CONF" "$TMPROOT/deep/a/b/pcipass.conf"
+chmod 777 "$TMPROOT/deep"
+expect_fail config-ancestor-writable 78 $PROBE -c "$TMPROOT/deep/a/b/pcipass.conf"
+chmod 1777 "$TMPROOT/deep"
+check "a sticky world-writable ancestor is accepted" \
+	bash -c "$MODEL -c '$TMPROOT/deep/a/b/pcipass.conf' list >/dev/null"
+chmod 755 "$TMPROOT/deep"
+# a symlink is judged by where it leads: a config linked into a world-writable directory...
+mkdir -p "$TMPROOT/pub" "$TMPROOT/lnk"
+cp "$CONF" "$TMPROOT/pub/pcipass.conf"
+chmod 777 "$TMPROOT/pub"
+ln -s ../pub/pcipass.conf "$TMPROOT/lnk/pcipass.conf"
+expect_fail config-symlink-writable 78 $PROBE -c "$TMPROOT/lnk/pcipass.conf"
+chmod 755 "$TMPROOT/pub"
+# ...and models.d linked into a directory a user owns
+if [ "$(id -u)" = 0 ]; then
+	mkdir -p "$TMPROOT/home/u/models"
+	cp "$H"/etc/models.d/*.conf "$TMPROOT/home/u/models/" 2>/dev/null
+	ln -s ../home/u/models "$TMPROOT/lnk/models.d"
+	sed "s|^models_dir *=.*|models_dir = $TMPROOT/lnk/models.d|" "$CONF" >"$TMPROOT/lnk/pcipass.conf.2"
+	chmod 644 "$TMPROOT/lnk/pcipass.conf.2"
+	check "models.d through a symlink into root's directories is fine" \
+		bash -c "$MODEL -c '$TMPROOT/lnk/pcipass.conf.2' list >/dev/null"
+	chown 1234 "$TMPROOT/home/u"
+	expect_fail config-models-symlink-owner 78 $MODEL -c "$TMPROOT/lnk/pcipass.conf.2" list
+	chown 0 "$TMPROOT/home/u"
+else
+	skip "models.d symlinked into another user's directory (needs root to chown)"
 fi
 rm -f "$B"
 mkfifo "$B"

@@ -17,7 +17,7 @@ if ! has_sys_resource; then
 	in_guest "device launch tests need CAP_SYS_RESOURCE (RLIMIT_MEMLOCK)"
 	exit 0
 fi
-NOBODY=$(id -u nobody)
+VMUID=1879048192 # the first of dynamic_ids (common/config.h): d1's uid
 
 launch() { # launch VM.INI: pcipass-run under the kernel stand-in
 	# exec: in the background, $! is then pcipass-run's pid, and so QEMU's
@@ -39,7 +39,7 @@ host_with() { # host_with NAME DESC: the host, a model NPU1 for 19e5:d801, probe
 	mkhost "$1" "$2" >/dev/null || { failt "mkhost $1"; exit 1; }
 	C=$TMPROOT/$1.conf
 	cp "$CONF" "$C"
-	printf 'qemu = %s\nrun_as = nobody\n' "$BUILD/qemu-report" >>"$C"
+	printf 'qemu = %s\nvm_groups = nogroup\n' "$BUILD/qemu-report" >>"$C"
 	$MODEL -c "$C" create NPU1 NPU 19e5 d801 >/dev/null
 	$PROBE -c "$C" -q
 }
@@ -61,17 +61,19 @@ check "the stand-in QEMU runs, paused" has "argv=-S"
 check "step 5: both devices on vfio-pci" test "$(driver 0000:3b:00.0) $(driver 0000:3c:00.0)" = "vfio-pci vfio-pci"
 check "step 5: the third device untouched" test -z "$(driver 0000:af:00.0)"
 check "step 6: RLIMIT_MEMLOCK = guest memory + 1 GiB" has "memlock=$(((256 + 1024) << 20)),$(((256 + 1024) << 20))"
-check "step 6: stdio, QMP, the name lock and the two claims are open, nothing else" has "fds=0,1,2,3,4,5,6"
-check "step 3: fd 5 and fd 6 are the claims, lowest address first" \
-	bash -c "grep -qx 'fd5=$H/run/claims/0000:3b:00.0' '$TMPROOT/report' && grep -qx 'fd6=$H/run/claims/0000:3c:00.0' '$TMPROOT/report'"
-check "step 6: the VFIO group devices belong to the VM user, mode 0600" \
-	test "$(stat -c '%u %a' "$H/dev/vfio/17" "$H/dev/vfio/18" | tr '\n' ' ')" = "$NOBODY 600 $NOBODY 600 "
-check "step 7: the VM runs as nobody" has "uid=$NOBODY,$NOBODY,$NOBODY"
+check "step 6: stdio, QMP, the name and uid leases and the two claims are open, nothing else" has "fds=0,1,2,3,4,5,6,7"
+check "step 3: fd 6 and fd 7 are the claims, lowest address first" \
+	bash -c "grep -qx 'fd6=$H/run/claims/0000:3b:00.0' '$TMPROOT/report' && grep -qx 'fd7=$H/run/claims/0000:3c:00.0' '$TMPROOT/report'"
+check "step 6: the VFIO group devices belong to the VM's own uid, mode 0600" \
+	test "$(stat -c '%u %a' "$H/dev/vfio/17" "$H/dev/vfio/18" | tr '\n' ' ')" = "$VMUID 600 $VMUID 600 "
+check "step 7: the VM runs as its dynamic uid" has "uid=$VMUID,$VMUID,$VMUID"
 check "step 8: under our seccomp filter" has "Seccomp=2"
 check "step 9: each device behind its own root port" \
 	bash -c "grep -qx 'argv=vfio-pci,host=0000:3b:00.0,id=hostdev0,bus=pcipass.rp0' '$TMPROOT/report' && grep -qx 'argv=vfio-pci,host=0000:3c:00.0,id=hostdev1,bus=pcipass.rp1' '$TMPROOT/report'"
-check "the claims record VM, QEMU's pid and the original driver" \
-	bash -c "printf 'vm=d1\npid=$vm\norig_driver=npudrv\nmodel=NPU1\n' | cmp -s - '$H/run/claims/0000:3b:00.0'"
+start=$(sed 's/.*) //' "/proc/$vm/stat" | awk '{print $20}') # field 22, after "pid (name) "
+printf 'vm=d1\npid=%s\nstart=%s\norig_driver=npudrv\nmodel=NPU1\n' "$vm" "$start" >"$TMPROOT/want-claim"
+check "the claims record VM, QEMU's pid and start time, and the original driver" \
+	cmp -s "$TMPROOT/want-claim" "$H/run/claims/0000:3b:00.0"
 $PROBE -c "$C" --list >"$TMPROOT/list"
 check "--list: claimed by d1 with QEMU's pid" grep -q "^0000:3b:00.0 .*claimed by d1 (pid $vm)$" "$TMPROOT/list"
 check "every step logged with the VM name" \
@@ -98,7 +100,7 @@ $PROBE -c "$C" --list >"$TMPROOT/list"
 check "after the VM: its devices are free (not yet released)" \
 	test "$(grep -c 'free (not yet released)$' "$TMPROOT/list")" = 2
 check "after the VM: its VFIO group device is still the VM user's, until the release" \
-	test "$(stat -c %u "$H/dev/vfio/17")" = "$NOBODY"
+	test "$(stat -c %u "$H/dev/vfio/17")" = "$VMUID"
 # a release that fails to unbind: the group device is root's again all the same
 PCIPASS_SIM_FAIL=2 release 0000:3b:00.0 >/dev/null 2>"$TMPROOT/err"
 check "--release failing to unbind: 71, the device stays claimed (unheld)" \
@@ -109,8 +111,8 @@ release >"$TMPROOT/rel" 2>&1
 check "--release: exit 0" test $? = 0
 check "--release: each device back on its original driver (npudrv, none)" \
 	test "$(drivers)" = "0000:3b:00.0=npudrv 0000:3c:00.0= 0000:af:00.0= "
-check "--release: no claim, no VFIO device left" \
-	test -z "$(ls "$H/run/claims" "$H/dev/vfio" 2>/dev/null | grep -v ':$' | grep .)"
+check "--release: no claim, no uid lease, no VFIO device left" \
+	test -z "$(ls "$H/run/claims" "$H/run/ids" "$H/dev/vfio" 2>/dev/null | grep -v ':$' | grep .)"
 check "--release: one line per device, with the VM's name" test "$(grep -c '^pcipass-run: vm d1: .*released' "$TMPROOT/rel")" = 2
 
 # --- 100 launches at once for 8 devices ---
@@ -167,6 +169,8 @@ ok=0
 for w in "${winners[@]}"; do [ "$(grep -l "^pid=$w$" "$H"/run/claims/* | wc -l)" = 1 ] && ok=$((ok + 1)); done
 check "100 launches: every winner holds one claim, with its own pid" test $ok = 8
 check "100 launches: every device on vfio-pci" test "$(drivers | grep -o '=vfio-pci' | wc -l)" = 8
+check "100 launches: the 8 VMs run under 8 different uids, none shared" \
+	test "$(for w in "${winners[@]}"; do awk '/^Uid:/ {print $2}' /proc/$w/status; done | sort -u | wc -l)" = 8
 kill "${winners[@]}"
 for w in "${winners[@]}"; do wait "$w" 2>/dev/null; done
 check "the 8 VMs killed: every claim is free" \

@@ -122,7 +122,7 @@ unchanged "not enough free devices"
 printf '[vm]\nname = u3\nmemory = 256M\n[devices]\naddress = 3b:00.0\n' >"$TMPROOT/u3.ini"
 run "$TMPROOT/u3.ini"
 check "an explicit address another VM holds: refused (69)" \
-	bash -c "test $? = 69 && tail -n 1 '$TMPROOT/err' | grep -q 'u3.ini:5: 0000:3b:00.0 is claimed by another VM'"
+	bash -c "test $? = 69 && tail -n 1 '$TMPROOT/err' | grep -q 'u3.ini:5: 0000:3b:00.0 is not free: another VM has it, or a device of its IOMMU group'"
 unchanged "explicit address held"
 # --release leaves a held claim alone, and says so when it is named
 release >"$TMPROOT/rel" 2>&1

@@ -167,6 +167,8 @@ is /usr/lib/tmpfiles.d/pcipass.conf "root:root 644 regular file"
 is /run/pcipass "root:root 755 directory"
 is /run/pcipass/claims "root:root 700 directory"
 is /run/pcipass/vms "root:root 755 directory"
+is /run/pcipass/ids "root:root 700 directory"
+is /var/lib/pcipass/images "root:root 755 directory"
 
 # the user of the VMs: system uid and gid, no home, no login
 IFS=: read -r _ _ uid gid _ home shell < <(in_root getent passwd pcipass)
@@ -236,6 +238,8 @@ check "pcipass-run --dry-run of the example vm.ini: as user pcipass, two vfio-pc
 rm -rf "${R:?}$FAKE"
 
 # --- remove, then purge ---------------------------------------------------------------------
+# an admin's disk image under the default image_dirs: no removal or purge may take it
+echo disk >"$R/var/lib/pcipass/images/vm1.img"
 if in_root apt-get remove -y -q pcipass >"$TMPROOT/apt.log" 2>&1; then
 	pass "apt-get remove pcipass"
 else
@@ -257,6 +261,11 @@ check "after purge: dpkg knows no pcipass" test -z "$(in_root dpkg-query -W -f='
 # Kept on purpose (debian/pcipass.postrm says why), and so is adduser's lock file /run/adduser,
 # left by its creation (on a real host /run is emptied at boot).
 check "after purge: the pcipass user is kept" in_root getent passwd pcipass >/dev/null
+check "after purge: the admin's disk image under /var/lib/pcipass/images is kept" \
+	test "$(cat "$R/var/lib/pcipass/images/vm1.img" 2>/dev/null)" = disk
+check "after purge: nothing else of /var/lib/pcipass is left" \
+	test "$(cd "$R/var/lib/pcipass" 2>/dev/null && find . | sort | tr '\n' ' ')" = ". ./images ./images/vm1.img "
+rm -rf "${R:?}/var/lib/pcipass"
 snapshot "$TMPROOT/after"
 grep -v '^\./run/adduser ' "$TMPROOT/after" >"$TMPROOT/after.cmp"
 if diff -u "$TMPROOT/before" "$TMPROOT/after.cmp" >"$TMPROOT/diff"; then

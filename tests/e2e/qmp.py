@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
-"""qmp.py SOCKET COMMAND: ask a QEMU over QMP, for tests/e2e/inside.sh.
+"""qmp.py SOCKET COMMAND...: ask a QEMU over QMP, for tests/e2e/inside.sh.
 
-Waits (60 s at most) for the socket and QEMU's greeting, negotiates, runs COMMAND:
-query-pci prints "device VVVV:DDDD" for every device on every bus (behind bridges too);
-anything else (quit) prints nothing. Exit 0 when QEMU answered with a return.
+Waits (60 s at most) for the socket and QEMU's greeting, negotiates, runs each COMMAND in turn:
+  query-pci    prints "device VVVV:DDDD" for every device on every bus (behind bridges too);
+  query-block  prints "drive ID FILE ro|rw" for every drive with a medium (FILE as QEMU opened
+               it, e.g. /dev/fdset/1);
+  hmp:TEXT     runs the monitor command TEXT (human-monitor-command) and prints its reply, if any;
+  anything else (quit, query-status) prints nothing.
+Exit 0 when QEMU answered every command with a return.
 A device behind a PCIe root port shows in query-pci only once the firmware has numbered the
 buses: query-pci on a paused VM (-S) lets it run ("cont") and asks again, for 60 s at most,
 until more than the root bus is there."""
@@ -14,7 +18,7 @@ import time
 
 
 def main():
-    path, cmd = sys.argv[1], sys.argv[2]
+    path, cmds = sys.argv[1], sys.argv[2:]
     s = socket.socket(socket.AF_UNIX)
     for _ in range(600):
         try:
@@ -28,8 +32,11 @@ def main():
     f = s.makefile("rw")
     json.loads(f.readline())  # the greeting: QEMU itself is up
 
-    def ask(c):
-        f.write(json.dumps({"execute": c}) + "\n")
+    def ask(c, args=None):
+        msg = {"execute": c}
+        if args:
+            msg["arguments"] = args
+        f.write(json.dumps(msg) + "\n")
         f.flush()
         while True:
             line = f.readline()
@@ -41,11 +48,6 @@ def main():
                     sys.exit("qmp.py: %s: %s" % (c, r["error"]))
                 return r.get("return")
 
-    ask("qmp_capabilities")
-    if cmd != "query-pci":
-        ask(cmd)
-        return
-
     def walk(devices, out):
         for d in devices:
             out.append("device %04x:%04x" % (d["id"]["vendor"], d["id"]["device"]))
@@ -54,18 +56,36 @@ def main():
                 walk(bridge.get("devices", []), out)
         return out
 
-    for _ in range(120):
-        found = []
-        for bus in ask("query-pci"):
-            walk(bus["devices"], found)
-        numbered = any(d.get("pci_bridge", {}).get("bus", {}).get("secondary", 0)
-                       for bus in ask("query-pci") for d in bus["devices"])
-        if numbered:
-            break
-        if ask("query-status")["status"] == "prelaunch":
-            ask("cont")
-        time.sleep(0.5)
-    print("\n".join(found))
+    def query_pci():
+        for _ in range(120):
+            found = []
+            for bus in ask("query-pci"):
+                walk(bus["devices"], found)
+            numbered = any(d.get("pci_bridge", {}).get("bus", {}).get("secondary", 0)
+                           for bus in ask("query-pci") for d in bus["devices"])
+            if numbered:
+                break
+            if ask("query-status")["status"] == "prelaunch":
+                ask("cont")
+            time.sleep(0.5)
+        print("\n".join(found))
+
+    ask("qmp_capabilities")
+    for cmd in cmds:
+        if cmd == "query-pci":
+            query_pci()
+        elif cmd == "query-block":
+            for b in ask("query-block"):
+                m = b.get("inserted")
+                if m:
+                    print("drive %s %s %s" % (b["device"], m["file"], "ro" if m["ro"] else "rw"))
+        elif cmd.startswith("hmp:"):
+            out = ask("human-monitor-command", {"command-line": cmd[4:]}).strip()
+            if out:
+                print(out)
+        else:
+            ask(cmd)
+        sys.stdout.flush()
 
 
 main()

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # make e2e: the whole chain on a real kernel with a real IOMMU, real vfio-pci and real QEMU:
 # pcipass-model create -> pcipass-probe -> pcipass-run vm.ini -> a nested QEMU that owns the
-# device. The guest of tests/guest/run.sh (TCG, intel-iommu) gets QEMU's edu device 1234:11e8
-# alone on one root port, and behind a second root port a multifunction edu sharing its IOMMU
-# group with a virtio-rng bound to virtio-pci (the negative case). tests/e2e/inside.sh runs
+# device, under the default isolation (a uid of its own, disks by descriptor from image_dirs;
+# a vm.ini naming a file outside them refused). The guest of tests/guest/run.sh (TCG,
+# intel-iommu) gets QEMU's edu device 1234:11e8 alone on one root port, and behind a second
+# root port a multifunction edu sharing its IOMMU group with a virtio-rng bound to virtio-pci
+# (the negative case). tests/e2e/inside.sh runs
 # there and prints one result line per assertion; this prints them, a summary line, the wall
 # time and peak memory. Without qemu-system-x86_64 or a kernel package: a loud SKIP, a failure
 # when PCIPASS_MUST_WORK=1 (CI).

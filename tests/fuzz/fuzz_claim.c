@@ -1,5 +1,5 @@
-/* fuzz_claim.c - claim files (vm=, pid=, orig_driver=, model=): a parse either fails with one
- * "fuzz.claim:..." line, or gives values within their bounds and character sets. */
+/* fuzz_claim.c - lease records (vm=, pid=, start=, uid=, orig_driver=, model=): a parse either
+ * fails with one "fuzz.claim:..." line, or gives values within their bounds and character sets. */
 #include <assert.h>
 #include <stdint.h>
 #include <string.h>
@@ -29,8 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	assert(e.code == 0);
-	assert(!ci.exists && !ci.held && !ci.unreadable); /* the parser only reads the text */
+	/* the parser only reads the text */
+	assert(!ci.exists && !ci.held && !ci.locked && !ci.alive && !ci.unreadable);
 	assert(ci.pid == 0 || (ci.pid >= 1 && ci.pid <= 4194304));
+	assert(ci.start <= (~0ULL >> 1)); /* 0: not given */
+	assert(ci.uid >= -1 && ci.uid <= 4294967294LL); /* -1: not given; (uid_t)-1 is no uid */
 	word_ok(ci.vm, sizeof(ci.vm));
 	word_ok(ci.orig_driver, sizeof(ci.orig_driver));
 	word_ok(ci.model, sizeof(ci.model));

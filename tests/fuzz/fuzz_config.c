@@ -1,6 +1,7 @@
 /* fuzz_config.c - pcipass.conf: a parse either fails with one "fuzz.conf:..." line and
  * EX_CONFIG, or gives a configuration whose invariants hold: absolute paths, words that are
- * words, a known seccomp action, and the exclude list sorted, canonical and searchable. */
+ * words, a known seccomp action, the exclude list sorted, canonical and searchable, a dynamic
+ * id range that avoids root and nobody, and image dirs apart from the state directory. */
 #include <assert.h>
 #include <stdint.h>
 #include <string.h>
@@ -43,6 +44,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		path_ok(c.pci_ids);
 	assert(str_only(c.vfio_driver, word, sizeof(c.vfio_driver) - 1));
 	assert(str_only(c.run_as, word, sizeof(c.run_as) - 1));
+	/* dynamic ids: a range, never root, nobody, (uint16_t)-1 or (uid_t)-1 */
+	assert(c.dynamic_first >= 1 && c.dynamic_first <= c.dynamic_last && c.dynamic_last <= 4294967294u);
+	assert(c.dynamic_last < 65534 || c.dynamic_first > 65535);
+	assert(c.n_vm_groups <= NAME_LIST_MAX && c.n_allowed_users <= NAME_LIST_MAX);
+	for (size_t i = 0; i < c.n_vm_groups; i++)
+		assert(str_only(c.vm_groups[i], word, USER_NAME_MAX) && c.vm_groups[i][0] != '-');
+	for (size_t i = 0; i < c.n_allowed_users; i++)
+		assert(str_only(c.allowed_users[i], word, USER_NAME_MAX) && c.allowed_users[i][0] != '-' &&
+		       strcmp(c.allowed_users[i], "dynamic") != 0);
+	/* image dirs: clean, and neither holding nor inside state_dir (by text at least) */
+	assert(c.n_image_dirs <= IMAGE_DIRS_MAX);
+	for (size_t i = 0; i < c.n_image_dirs; i++) {
+		path_ok(c.image_dirs[i]);
+		assert(config_clean_path(c.image_dirs[i]));
+		if (config_clean_path(c.state_dir))
+			assert(strcmp(c.image_dirs[i], c.state_dir) != 0 &&
+			       !config_under(c.image_dirs[i], c.state_dir) && !config_under(c.state_dir, c.image_dirs[i]));
+	}
 	assert(c.seccomp_action >= SECCOMP_KILL && c.seccomp_action <= SECCOMP_LOG);
 	assert(c.n_exclude <= EXCLUDE_MAX);
 	for (size_t i = 0; i < c.n_exclude; i++) {

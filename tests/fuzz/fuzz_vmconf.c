@@ -1,5 +1,6 @@
 /* fuzz_vmconf.c - vm.ini, the untrusted file: whatever parses stays within its bounds, and its
- * QEMU argv has no control character and keeps QEMU's -sandbox. */
+ * QEMU argv has no control character and keeps QEMU's -sandbox; it names no file outside
+ * image_dirs and no user the host does not allow. */
 #include <assert.h>
 #include <stdint.h>
 #include <string.h>
@@ -9,6 +10,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static bool in_images(const char *p)
+{
+	static const char dir[] = "/var/lib/pcipass/images/";
+
+	return strncmp(p, dir, sizeof(dir) - 1) == 0 && p[sizeof(dir) - 1] != '\0' && !strstr(p, "/../") &&
+	       !strstr(p, "/./") && !strstr(p, "//") && p[strlen(p) - 1] != '/' && strlen(p) < VM_PATH_MAX;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct host_config host;
@@ -16,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char devs[1][PCI_ADDR_LEN] = { "0000:01:00.0" };
 	struct perr e = { 0 };
 	struct argv a;
+	struct handover fds;
 	bool sandbox = false;
 
 	config_defaults(&host);
@@ -23,12 +33,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(e.code != 0 && strncmp(e.msg, "fuzz.ini", 8) == 0 && !strchr(e.msg, '\n'));
 		return 0;
 	}
-	assert(strcmp(vm.user, "root") != 0);
+	/* the default host allows no user by name: the VM runs as the host's run_as */
+	assert(vm.user[0] == '\0');
 	assert(vm.memory_mib >= 64 && vm.cpus >= 1 && vm.cpus <= 255);
 	assert(vm.n_req <= VM_REQ_MAX && vm.n_disk <= VM_DISK_MAX && vm.n_net <= VM_NET_MAX);
+	/* every file it names lies under the one image dir, by its clean text */
 	for (size_t i = 0; i < vm.n_disk; i++)
-		assert(vm.disk[i].file[0] == '/' && strncmp(vm.disk[i].file, "/run/pcipass/", 13) != 0);
-	if (qemu_argv(&host, &vm, devs, 1, &a, &e) < 0)
+		assert(in_images(vm.disk[i].file));
+	assert(vm.kernel[0] == '\0' || in_images(vm.kernel));
+	assert(vm.initrd[0] == '\0' || in_images(vm.initrd));
+	assert(strlen(vm.append) < sizeof(vm.append));
+	assert(strcmp(vm.serial, "none") == 0 || strcmp(vm.serial, "socket") == 0);
+	for (size_t i = 0; i < vm.n_net; i++) { /* a tap is named one way, exactly */
+		const struct vm_net *n = &vm.net[i];
+		if (strcmp(n->mode, "tap") == 0)
+			assert((n->ifname[0] != '\0') != (n->bridge[0] != '\0'));
+		else
+			assert(strcmp(n->mode, "user") == 0 && !n->ifname[0] && !n->bridge[0]);
+	}
+	handover_plan(&vm, 1, &fds);
+	if (qemu_argv(&host, &vm, devs, 1, &fds, &a, &e) < 0)
 		return 0;
 	assert(strcmp(a.v[0], host.qemu) == 0);
 	for (size_t i = 0; i < a.n; i++) {

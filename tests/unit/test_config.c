@@ -1,6 +1,7 @@
 /* test_config.c - pcipass.conf: defaults, every key, every error, and the trust checks. */
 #include "cm.h"
 #include "config.h"
+#include "trust.h"
 
 static int parse(const char *text, struct host_config *c, struct perr *e)
 {
@@ -18,7 +19,7 @@ static void test_defaults_and_keys(void **state)
 	assert_string_equal(c.sysfs_root, "/sys");
 	assert_string_equal(c.inventory, "/var/lib/pcipass/inventory.ini");
 	assert_string_equal(c.qemu, "/usr/bin/qemu-system-x86_64");
-	assert_string_equal(c.run_as, "pcipass");
+	assert_string_equal(c.run_as, "dynamic");
 	assert_false(c.disable_custom_device);
 	assert_false(c.allow_root_vm);
 	assert_int_equal(c.seccomp_action, SECCOMP_KILL);
@@ -90,7 +91,7 @@ static void test_load(void **state)
 	assert_int_equal(chmod(dir, 0775), 0);
 	memset(&e, 0, sizeof(e));
 	assert_int_equal(config_load(path, true, &c, &e), -1);
-	snprintf(want, sizeof(want), "%s: refusing it: writable by group or others (mode 0775)", dir);
+	snprintf(want, sizeof(want), "%s: refusing it: writable by group or others (mode 0775) (it holds %s)", dir, path);
 	assert_string_equal(e.msg, want);
 	assert_int_equal(chmod(dir, 0755), 0);
 
@@ -134,7 +135,14 @@ static void test_all_defaults(void **state)
 	assert_string_equal(c.qemu, "/usr/bin/qemu-system-x86_64");
 	assert_string_equal(c.pci_ids, "");
 	assert_string_equal(c.vfio_driver, "vfio-pci");
-	assert_string_equal(c.run_as, "pcipass");
+	assert_string_equal(c.run_as, "dynamic");
+	assert_int_equal(c.dynamic_first, DYNAMIC_FIRST);
+	assert_int_equal(c.dynamic_last, DYNAMIC_LAST);
+	assert_int_equal(c.n_vm_groups, 1);
+	assert_string_equal(c.vm_groups[0], "kvm");
+	assert_int_equal(c.n_allowed_users, 0);
+	assert_int_equal(c.n_image_dirs, 1);
+	assert_string_equal(c.image_dirs[0], "/var/lib/pcipass/images");
 	assert_false(c.disable_custom_device);
 	assert_false(c.allow_root_vm);
 	assert_int_equal(c.seccomp_action, SECCOMP_KILL);
@@ -322,13 +330,13 @@ static void test_load_more(void **state)
 	assert_int_equal(config_load(path, false, &c, &e), -1);
 	assert_int_equal(e.code, EX_CONFIG);
 
-	/* world-writable directory, even sticky */
+	/* world-writable directory holding it, even sticky (only ancestors above may be sticky) */
 	assert_int_equal(chmod(path, 0644), 0);
 	assert_int_equal(chmod(dir, 01777), 0);
 	memset(&e, 0, sizeof(e));
 	assert_int_equal(config_load(path, true, &c, &e), -1);
 	assert_int_equal(e.code, EX_CONFIG);
-	snprintf(want, sizeof(want), "%s: refusing it: writable by group or others (mode 1777)", dir);
+	snprintf(want, sizeof(want), "%s: refusing it: writable by group or others (mode 1777) (it holds %s)", dir, path);
 	assert_string_equal(e.msg, want);
 	assert_int_equal(chmod(dir, 0700), 0);
 	memset(&e, 0, sizeof(e));
@@ -374,7 +382,7 @@ static void test_load_more(void **state)
 		memset(&e, 0, sizeof(e));
 		assert_int_equal(config_load(path, true, &c, &e), -1);
 		assert_int_equal(e.code, EX_CONFIG);
-		snprintf(want, sizeof(want), "%s: refusing it: owned by uid 1234, expected root", dir);
+		snprintf(want, sizeof(want), "%s: refusing it: owned by uid 1234, expected root (it holds %s)", dir, path);
 		assert_string_equal(e.msg, want);
 		assert_int_equal(chown(dir, 0, 0), 0);
 		/* the group does not matter, only its write bit */
@@ -383,6 +391,279 @@ static void test_load_more(void **state)
 		assert_int_equal(config_load(path, true, &c, &e), 0);
 	} else {
 		print_message("SKIP directory owner check: needs root\n");
+	}
+	rmtree(dir);
+}
+
+/* run_as, dynamic_ids, vm_groups, allowed_users, image_dirs: values, lists, defaults replaced */
+static void test_isolation_keys(void **state)
+{
+	struct host_config c;
+	struct perr e;
+
+	(void)state;
+	assert_int_equal(parse("[host]\nrun_as = pcipass\ndynamic_ids = 100000-100999\n"
+			       "vm_groups = kvm, render\nvm_groups = video\nallowed_users = alice bob,carol\n"
+			       "image_dirs = /srv/img/ /data\nimage_dirs = /mnt/a,b\n", &c, &e), 0);
+	assert_string_equal(c.run_as, "pcipass");
+	assert_int_equal(c.dynamic_first, 100000);
+	assert_int_equal(c.dynamic_last, 100999);
+	assert_int_equal(c.n_vm_groups, 3); /* the first line replaced the default kvm */
+	assert_string_equal(c.vm_groups[0], "kvm");
+	assert_string_equal(c.vm_groups[1], "render");
+	assert_string_equal(c.vm_groups[2], "video");
+	assert_int_equal(c.n_allowed_users, 3);
+	assert_string_equal(c.allowed_users[2], "carol");
+	assert_int_equal(c.n_image_dirs, 3); /* the default is replaced, a trailing / dropped */
+	assert_string_equal(c.image_dirs[0], "/srv/img");
+	assert_string_equal(c.image_dirs[1], "/data");
+	assert_string_equal(c.image_dirs[2], "/mnt/a,b"); /* a comma is part of a path */
+	/* an empty list is a list of nothing */
+	assert_int_equal(parse("[host]\nvm_groups =\nimage_dirs =\nallowed_users =\n", &c, &e), 0);
+	assert_int_equal(c.n_vm_groups, 0);
+	assert_int_equal(c.n_image_dirs, 0);
+	assert_int_equal(c.n_allowed_users, 0);
+	/* the edges of dynamic_ids: right below and right above the two ids it must skip */
+	assert_int_equal(parse("[host]\ndynamic_ids = 1-65533\n", &c, &e), 0);
+	assert_int_equal(c.dynamic_last, 65533);
+	assert_int_equal(parse("[host]\ndynamic_ids = 65536-4294967294\n", &c, &e), 0);
+	assert_int_equal(c.dynamic_first, 65536);
+	assert_int_equal(c.dynamic_last, 4294967294u);
+	assert_int_equal(parse("[host]\ndynamic_ids = 7-7\n", &c, &e), 0);
+	/* image_dirs = / is a clean path, but holds state_dir (below) */
+	assert_true(config_clean_path("/"));
+	assert_false(config_clean_path("/a/"));
+	assert_false(config_clean_path("/a/./b"));
+	assert_false(config_clean_path("/a/.."));
+	assert_false(config_clean_path("a/b"));
+	assert_true(config_under("/a/b", "/a"));
+	assert_true(config_under("/a/b/c", "/"));
+	assert_false(config_under("/ab", "/a"));
+	assert_false(config_under("/a", "/a"));
+	assert_false(config_under("/a/", "/a"));
+
+	/* NAME_LIST_MAX names, IMAGE_DIRS_MAX directories; one more is an error */
+	char text[2048];
+	size_t o = (size_t)snprintf(text, sizeof(text), "[host]\n");
+	for (int i = 0; i < NAME_LIST_MAX; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "allowed_users = u%d\n", i);
+	for (int i = 0; i < IMAGE_DIRS_MAX; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "image_dirs = /i/%d\n", i);
+	assert_int_equal(parse(text, &c, &e), 0);
+	assert_int_equal(c.n_allowed_users, NAME_LIST_MAX);
+	assert_int_equal(c.n_image_dirs, IMAGE_DIRS_MAX);
+	snprintf(text + o, sizeof(text) - o, "image_dirs = /i/x\n");
+	assert_int_equal(parse(text, &c, &e), -1);
+	assert_int_equal(e.code, EX_CONFIG);
+	snprintf(text + o, sizeof(text) - o, "allowed_users = x\n");
+	assert_int_equal(parse(text, &c, &e), -1);
+	char want[128];
+	snprintf(want, sizeof(want), "p.conf:%d: allowed_users: more than %d names", 2 + NAME_LIST_MAX + IMAGE_DIRS_MAX, NAME_LIST_MAX);
+	assert_string_equal(e.msg, want);
+}
+
+static void test_isolation_errors(void **state)
+{
+	static const struct { const char *text, *msg; } cases[] = {
+		{ "[host]\ndynamic_ids = 100\n", "p.conf:2: dynamic_ids: expected FIRST-LAST, ids from 1 to 4294967294, got \"100\" (no '-')" },
+		{ "[host]\ndynamic_ids = 0-10\n", "p.conf:2: dynamic_ids: expected FIRST-LAST, ids from 1 to 4294967294, got \"0-10\" (too small)" },
+		{ "[host]\ndynamic_ids = 1-4294967295\n", "p.conf:2: dynamic_ids: expected FIRST-LAST, ids from 1 to 4294967294, got \"1-4294967295\" (too large)" },
+		{ "[host]\ndynamic_ids = 10-\n", "p.conf:2: dynamic_ids: expected FIRST-LAST, ids from 1 to 4294967294, got \"10-\" (not a number)" },
+		{ "[host]\ndynamic_ids = -5-10\n", "p.conf:2: dynamic_ids: expected FIRST-LAST, ids from 1 to 4294967294, got \"-5-10\" (not a number)" },
+		{ "[host]\ndynamic_ids = 10 - 20\n", "p.conf:2: dynamic_ids: expected FIRST-LAST, ids from 1 to 4294967294, got \"10 - 20\" (not a number)" },
+		{ "[host]\ndynamic_ids = 20-10\n", "p.conf:2: dynamic_ids: FIRST is above LAST in \"20-10\"" },
+		{ "[host]\ndynamic_ids = 60000-70000\n", "p.conf:2: dynamic_ids: \"60000-70000\" holds 65534 or 65535 (nobody, and (uint16_t)-1): a VM must not share them" },
+		{ "[host]\ndynamic_ids = 65535-65535\n", "p.conf:2: dynamic_ids: \"65535-65535\" holds 65534 or 65535 (nobody, and (uint16_t)-1): a VM must not share them" },
+		{ "[host]\ndynamic_ids = 65534-65534\n", "p.conf:2: dynamic_ids: \"65534-65534\" holds 65534 or 65535 (nobody, and (uint16_t)-1): a VM must not share them" },
+		{ "[host]\ndynamic_ids = 1-2\ndynamic_ids = 3-4\n", "p.conf:3: dynamic_ids: given twice in [host]" },
+		{ "[host]\nrun_as = dyn amic\n", "p.conf:2: run_as: expected 1-32 characters of A-Z a-z 0-9 . _ -, got \"dyn amic\"" },
+		{ "[host]\nvm_groups = kvm video!\n", "p.conf:2: vm_groups: expected group names of 1-32 characters of A-Z a-z 0-9 . _ - (not starting with -), got \"video!\"" },
+		{ "[host]\nvm_groups = -kvm\n", "p.conf:2: vm_groups: expected group names of 1-32 characters of A-Z a-z 0-9 . _ - (not starting with -), got \"-kvm\"" },
+		{ "[host]\nallowed_users = abcdefghijklmnopqrstuvwxyz0123456\n",
+		  "p.conf:2: allowed_users: expected user names of 1-32 characters of A-Z a-z 0-9 . _ - (not starting with -), got \"abcdefghijklmnopqrstuvwxyz0123456\"" },
+		{ "[host]\nallowed_users = alice dynamic\n", "p.conf:2: allowed_users: \"dynamic\" is run_as's word for an identity of its own, not a user name" },
+		{ "[host]\nimage_dirs = images\n", "p.conf:2: image_dirs: expected absolute paths without . or .. parts or //, got \"images\"" },
+		{ "[host]\nimage_dirs = /srv/../run\n", "p.conf:2: image_dirs: expected absolute paths without . or .. parts or //, got \"/srv/../run\"" },
+		{ "[host]\nimage_dirs = /srv//img\n", "p.conf:2: image_dirs: expected absolute paths without . or .. parts or //, got \"/srv//img\"" },
+		{ "[host]\nimage_dirs = /srv/.\n", "p.conf:2: image_dirs: expected absolute paths without . or .. parts or //, got \"/srv/.\"" },
+		{ "[host]\nimage_dirs = /a /b /c /d /e /f /g /h /i\n", "p.conf:2: image_dirs: more than 8 directories" },
+		/* an image dir may not be, hold or lie inside state_dir, whichever line comes first */
+		{ "[host]\nimage_dirs = /run/pcipass\n", "p.conf:2: image_dirs: /run/pcipass is state_dir /run/pcipass: VM files and pcipass's state must not overlap" },
+		{ "[host]\nimage_dirs = /srv /run/pcipass/vms\n", "p.conf:2: image_dirs: /run/pcipass/vms lies inside state_dir /run/pcipass: VM files and pcipass's state must not overlap" },
+		{ "[host]\nimage_dirs = /run\n", "p.conf:2: image_dirs: /run contains state_dir /run/pcipass: VM files and pcipass's state must not overlap" },
+		{ "[host]\nimage_dirs = /\n", "p.conf:2: image_dirs: / contains state_dir /run/pcipass: VM files and pcipass's state must not overlap" },
+		{ "[host]\nimage_dirs = /t/img\nstate_dir = /t\n", "p.conf:2: image_dirs: /t/img lies inside state_dir /t: VM files and pcipass's state must not overlap" },
+		{ "[host]\nstate_dir = /t/s/../img/x\nimage_dirs = /t/img\n", "p.conf:3: image_dirs: /t/img contains state_dir /t/s/../img/x: VM files and pcipass's state must not overlap" },
+		/* with the default image dir, it is state_dir's line that is wrong */
+		{ "[host]\nstate_dir = /var/lib/pcipass\n", "p.conf:2: state_dir: /var/lib/pcipass contains image dir /var/lib/pcipass/images: VM files and pcipass's state must not overlap" },
+		{ "[host]\nstate_dir = /var/lib/pcipass/images/run\n", "p.conf:2: state_dir: /var/lib/pcipass/images/run lies inside image dir /var/lib/pcipass/images: VM files and pcipass's state must not overlap" },
+		{ "[host]\nstate_dir = /var/lib/pcipass/images/\n", "p.conf:2: state_dir: /var/lib/pcipass/images/ is image dir /var/lib/pcipass/images: VM files and pcipass's state must not overlap" },
+	};
+	struct host_config c;
+	struct perr e;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(parse(cases[i].text, &c, &e), -1);
+		assert_string_equal(e.msg, cases[i].msg);
+		assert_int_equal(e.code, EX_CONFIG);
+	}
+}
+
+/* An alias (a symlinked parent) cannot hide an image dir inside state_dir: the resolved forms
+ * are compared too, also for parts that do not exist yet. */
+static void test_image_dirs_aliases(void **state)
+{
+	char dir[256], text[1024], want[2048];
+	struct host_config c;
+	struct perr e;
+
+	(void)state;
+	scratch(dir);
+	snprintf(text, sizeof(text), "%s/real", dir);
+	assert_int_equal(mkdir(text, 0755), 0);
+	snprintf(text, sizeof(text), "%s/alias", dir);
+	assert_int_equal(symlink("real", text), 0);
+	/* state_dir through the alias, not made yet; the image dir through the real name */
+	snprintf(text, sizeof(text), "[host]\nstate_dir = %s/alias/run\nimage_dirs = %s/real/run/images\n", dir, dir);
+	assert_int_equal(parse(text, &c, &e), -1);
+	assert_int_equal(e.code, EX_CONFIG);
+	snprintf(want, sizeof(want),
+		 "p.conf:3: image_dirs: %s/real/run/images lies inside state_dir %s/alias/run (resolved: %s/real/run/images and %s/real/run): VM files and pcipass's state must not overlap",
+		 dir, dir, dir, dir);
+	assert_string_equal(e.msg, want);
+	/* the other way round, and with the state directory existing */
+	snprintf(text, sizeof(text), "%s/real/run", dir);
+	assert_int_equal(mkdir(text, 0755), 0);
+	snprintf(text, sizeof(text), "[host]\nstate_dir = %s/real/run\nimage_dirs = %s/alias\n", dir, dir);
+	assert_int_equal(parse(text, &c, &e), -1);
+	snprintf(want, sizeof(want),
+		 "p.conf:3: image_dirs: %s/alias contains state_dir %s/real/run (resolved: %s/real and %s/real/run): VM files and pcipass's state must not overlap",
+		 dir, dir, dir, dir);
+	assert_string_equal(e.msg, want);
+	/* side by side is fine */
+	snprintf(text, sizeof(text), "[host]\nstate_dir = %s/alias/run\nimage_dirs = %s/real/images\n", dir, dir);
+	assert_int_equal(parse(text, &c, &e), 0);
+	rmtree(dir);
+}
+
+/* mkdir -p of dir/rel with mode m on the last component */
+static void mkdir_at(const char *dir, const char *rel, mode_t m, char out[200])
+{
+	char cmd[1200];
+
+	assert_true(snprintf(out, 200, "%s/%s", dir, rel) < 200);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", out);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(chmod(out, m), 0);
+}
+
+/* The trust rule on every ancestor (sshd's StrictModes): a writable directory anywhere above a
+ * config, state_dir or models.d is refused unless it is sticky; symlinks are judged by what
+ * they lead to. */
+static void test_trust_ancestors(void **state)
+{
+	char dir[256], a[200], deep[200], path[1024], want[2048];
+	struct host_config c;
+	struct perr e;
+
+	(void)state;
+	scratch(dir);
+	mkdir_at(dir, "a", 0755, a);
+	mkdir_at(dir, "a/b/c/d", 0755, deep);
+	put_file(deep, "pcipass.conf", "[host]\n", 0644);
+	snprintf(path, sizeof(path), "%s/pcipass.conf", deep);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(config_load(path, true, &c, &e), 0);
+	assert_int_equal(trust_path(deep, &e), 0);
+
+	/* a 0777 ancestor three levels up is refused, for the file and for the directory */
+	assert_int_equal(chmod(a, 0777), 0);
+	assert_int_equal(config_load(path, true, &c, &e), -1);
+	assert_int_equal(e.code, EX_CONFIG);
+	snprintf(want, sizeof(want), "%s: refusing it: writable by group or others (mode 0777) (it holds %s)", a, path);
+	assert_string_equal(e.msg, want);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(trust_path(deep, &e), -1);
+	snprintf(want, sizeof(want), "%s: refusing it: writable by group or others (mode 0777) (it holds %s)", a, deep);
+	assert_string_equal(e.msg, want);
+	/* group-writable is no better */
+	assert_int_equal(chmod(a, 0775), 0);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(trust_dir(deep, &e), -1);
+	assert_int_equal(e.code, EX_CONFIG);
+	/* a sticky one (like /tmp and /dev/shm) is fine: nobody else can swap what is below */
+	assert_int_equal(chmod(a, 01777), 0);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(config_load(path, true, &c, &e), 0);
+	assert_int_equal(trust_path(deep, &e), 0);
+	assert_int_equal(trust_path(path, &e), 0);
+	/* ...but not as the directory being trusted itself */
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(trust_dir(a, &e), -1);
+	snprintf(want, sizeof(want), "%s: refusing it: writable by group or others (mode 1777)", a);
+	assert_string_equal(e.msg, want);
+	assert_int_equal(chmod(a, 0755), 0);
+
+	/* a symlinked config file is judged where it really is: here, in a 0777 directory */
+	mkdir_at(dir, "pub", 0777, a);
+	put_file(a, "x.conf", "[host]\n", 0644);
+	assert_true(snprintf(a, sizeof(a), "%s/a", dir) < (int)sizeof(a));
+	snprintf(want, sizeof(want), "%s/etc", dir);
+	assert_int_equal(mkdir(want, 0755), 0);
+	snprintf(path, sizeof(path), "%s/etc/pcipass.conf", dir);
+	assert_int_equal(symlink("../pub/x.conf", path), 0);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(config_load(path, true, &c, &e), -1);
+	snprintf(want, sizeof(want), "%s/pub: refusing it: writable by group or others (mode 0777) (it holds %s/pub/x.conf, which %s resolves to)",
+		 dir, dir, path);
+	assert_string_equal(e.msg, want);
+
+	/* trust_path's other errors: missing, and a file that is itself writable */
+	snprintf(path, sizeof(path), "%s/none", dir);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(trust_path(path, &e), -1);
+	assert_int_equal(e.code, EX_NOINPUT);
+	snprintf(path, sizeof(path), "%s/pub/x.conf", dir);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(chmod(path, 0666), 0);
+	assert_int_equal(trust_path(path, &e), -1);
+	snprintf(want, sizeof(want), "%s: refusing it: writable by group or others (mode 0666)", path);
+	assert_string_equal(e.msg, want);
+
+	if (geteuid() == 0) {
+		/* models.d as a symlink into a directory another uid owns */
+		char models[512], other[200];
+		mkdir_at(dir, "home/u/m", 0755, other);
+		snprintf(models, sizeof(models), "%s/etc/models.d", dir);
+		assert_int_equal(symlink("../home/u/m", models), 0);
+		memset(&e, 0, sizeof(e));
+		assert_int_equal(trust_dir(models, &e), 0); /* all root's so far */
+		snprintf(want, sizeof(want), "%s/home/u", dir);
+		assert_int_equal(chown(want, 1234, 1234), 0);
+		memset(&e, 0, sizeof(e));
+		assert_int_equal(trust_dir(models, &e), -1);
+		assert_int_equal(e.code, EX_CONFIG);
+		snprintf(want, sizeof(want), "%s/home/u: refusing it: owned by uid 1234, expected root (it holds %s, which %s resolves to)",
+			 dir, other, models);
+		assert_string_equal(e.msg, want);
+		snprintf(want, sizeof(want), "%s/home/u", dir);
+		assert_int_equal(chown(want, 0, 0), 0);
+		assert_int_equal(chown(other, 1234, 0), 0);
+		memset(&e, 0, sizeof(e));
+		assert_int_equal(trust_dir(models, &e), -1);
+		snprintf(want, sizeof(want), "%s: refusing it: owned by uid 1234, expected root (%s resolves to it)", other, models);
+		assert_string_equal(e.msg, want);
+		/* a sticky ancestor must still be root's: its owner could swap the tree below */
+		assert_int_equal(chown(other, 0, 0), 0);
+		assert_int_equal(chmod(a, 01777), 0);
+		assert_int_equal(chown(a, 1234, 0), 0);
+		memset(&e, 0, sizeof(e));
+		assert_int_equal(trust_path(deep, &e), -1);
+		snprintf(want, sizeof(want), "%s: refusing it: owned by uid 1234, expected root (it holds %s)", a, deep);
+		assert_string_equal(e.msg, want);
+	} else {
+		print_message("SKIP symlinked models.d into another uid's directory: needs root\n");
 	}
 	rmtree(dir);
 }
@@ -398,6 +679,10 @@ int main(void)
 		cmocka_unit_test(test_more_errors),
 		cmocka_unit_test(test_long_lines_and_exclude_max),
 		cmocka_unit_test(test_load_more),
+		cmocka_unit_test(test_isolation_keys),
+		cmocka_unit_test(test_isolation_errors),
+		cmocka_unit_test(test_image_dirs_aliases),
+		cmocka_unit_test(test_trust_ancestors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

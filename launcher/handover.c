@@ -1,0 +1,90 @@
+/* handover.c - the descriptors QEMU is given, planned as one table. */
+#include "handover.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static struct fd_entry *add(struct handover *h, enum fd_kind kind, bool rdonly, int fdset,
+			    int index, const char *why)
+{
+	struct fd_entry *f = &h->e[h->n];
+
+	*f = (struct fd_entry){ -1, HANDOVER_FIRST + (int)h->n, kind, rdonly, fdset, index, "" };
+	snprintf(f->why, sizeof(f->why), "%s", why);
+	h->n++;
+	return f;
+}
+
+void handover_plan(const struct vm_config *vm, size_t n_claims, struct handover *h)
+{
+	char why[64];
+
+	memset(h, 0, sizeof(*h));
+	add(h, FD_QMP, false, -1, 0, "QMP socket");
+	add(h, FD_LOCK, true, -1, 0, "name lease");
+	add(h, FD_LOCK, true, -1, 1, "uid lease");
+	for (size_t i = 0; i < n_claims && i < VM_DEV_MAX; i++) {
+		snprintf(why, sizeof(why), "claim %zu", i);
+		add(h, FD_LOCK, true, -1, 2 + (int)i, why);
+	}
+	if (strcmp(vm->serial, "socket") == 0)
+		add(h, FD_CONSOLE, false, -1, 0, "console socket");
+	for (size_t i = 0; i < vm->n_disk; i++) {
+		snprintf(why, sizeof(why), "disk %zu (read-only)", i);
+		add(h, FD_DRIVE, true, (int)i + 1, (int)i, why);
+		if (!vm->disk[i].readonly) {
+			snprintf(why, sizeof(why), "disk %zu (read-write)", i);
+			add(h, FD_DRIVE, false, (int)i + 1, (int)i, why);
+		}
+	}
+	if (vm->kernel[0])
+		add(h, FD_KERNEL, true, -1, 0, "kernel (sealed copy)");
+	if (vm->initrd[0])
+		add(h, FD_INITRD, true, -1, 0, "initrd (sealed copy)");
+	for (size_t i = 0; i < vm->n_net; i++)
+		if (strcmp(vm->net[i].mode, "tap") == 0) {
+			snprintf(why, sizeof(why), "tap of net %zu", i);
+			add(h, FD_TAP, false, -1, (int)i, why);
+		}
+}
+
+/* The last match: for a writable disk, its read-write descriptor. -1 when none. */
+static long find(const struct handover *h, enum fd_kind kind, int index)
+{
+	long found = -1;
+
+	for (size_t i = 0; i < h->n; i++)
+		if (h->e[i].kind == kind && h->e[i].index == index)
+			found = (long)i;
+	return found;
+}
+
+struct fd_entry *handover_find(struct handover *h, enum fd_kind kind, int index)
+{
+	long i = find(h, kind, index);
+
+	return i < 0 ? NULL : &h->e[i];
+}
+
+const struct fd_entry *handover_get(const struct handover *h, enum fd_kind kind, int index)
+{
+	long i = find(h, kind, index);
+
+	return i < 0 ? NULL : &h->e[i];
+}
+
+void handover_show(const struct handover *h, struct sbuf *b)
+{
+	static const char *const kinds[] = {
+		[FD_QMP] = "qmp", [FD_CONSOLE] = "console", [FD_LOCK] = "lock", [FD_DRIVE] = "drive",
+		[FD_KERNEL] = "kernel", [FD_INITRD] = "initrd", [FD_TAP] = "tap",
+	};
+
+	for (size_t i = 0; i < h->n; i++) {
+		const struct fd_entry *f = &h->e[i];
+		sbuf_printf(b, "fd %d %s %s", f->target, kinds[f->kind], f->rdonly ? "ro" : "rw");
+		if (f->fdset >= 0)
+			sbuf_printf(b, " set=%d", f->fdset);
+		sbuf_printf(b, ": %s\n", f->why);
+	}
+}

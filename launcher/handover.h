@@ -1,0 +1,56 @@
+/* handover.h - the descriptors QEMU is given, as one table.
+ *
+ * The pure planner (handover_plan) decides which descriptor lands on which number and why;
+ * argv.c reads only the table to write QEMU's options; the launcher fills in the source
+ * descriptors as it opens things (as root, before any device moves) and fds_arrange() puts them
+ * in place, checking that what must be read-only is. --dry-run prints the table. */
+#ifndef PCIPASS_HANDOVER_H
+#define PCIPASS_HANDOVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vmconf.h"
+
+#define HANDOVER_FIRST 3 /* 0, 1, 2 are stdio */
+#define HANDOVER_MAX (8 + VM_DEV_MAX + 2 * VM_DISK_MAX + VM_NET_MAX)
+
+enum fd_kind {
+	FD_QMP,      /* the listening QMP socket (the launcher's, root-owned) */
+	FD_CONSOLE,  /* the listening serial console socket (serial = socket) */
+	FD_LOCK,     /* a lease QEMU holds for its life: name, uid, claims; read-only */
+	FD_DRIVE,    /* a disk: read-only, or the read-write half of a writable disk's fdset */
+	FD_KERNEL,   /* a sealed memfd copy of [boot] kernel */
+	FD_INITRD,   /* likewise of [boot] initrd */
+	FD_TAP,      /* a tap device ([net] mode = tap) */
+};
+
+struct fd_entry {
+	int src;            /* the launcher's descriptor; -1 until opened (and in --dry-run) */
+	int target;         /* its number in QEMU */
+	enum fd_kind kind;
+	bool rdonly;        /* must be open O_RDONLY (checked with F_GETFL before exec) */
+	int fdset;          /* FD_DRIVE: the -add-fd set (disk index + 1); else -1 */
+	int index;          /* the disk, net or lease it belongs to (FD_LOCK: 0 name, 1 uid, 2.. claims) */
+	char why[64];       /* for --dry-run and messages: "disk 0 (read-only)", "claim 0000:3b:00.0" */
+};
+
+struct handover {
+	size_t n;
+	struct fd_entry e[HANDOVER_MAX];
+};
+
+/* Plan every descriptor for vm with n_claims device claims: QMP on 3, then the name lease, the
+ * uid lease, the claims (in pick order), the console, each disk (a read-only disk one
+ * descriptor; a writable one two, O_RDONLY then O_RDWR, in one fdset, as QEMU's -add-fd
+ * needs), the kernel, the initrd, the taps. Pure: no descriptor is opened. */
+void handover_plan(const struct vm_config *vm, size_t n_claims, struct handover *h);
+
+/* The entry of a kind and index (NULL when there is none; for a writable disk, the O_RDWR one). */
+struct fd_entry *handover_find(struct handover *h, enum fd_kind kind, int index);
+const struct fd_entry *handover_get(const struct handover *h, enum fd_kind kind, int index);
+
+/* The table for --dry-run, one line per descriptor: "fd 9 drive ro set=1: disk 0 (read-only)". */
+void handover_show(const struct handover *h, struct sbuf *b);
+
+#endif
