@@ -134,7 +134,7 @@ static int open_disk(const struct host_config *host, const struct vm_config *vm,
 	char at[AT_MAX];
 	int p, found = 0;
 
-	where(at, vm, d->line, "[disk] file", d->file);
+	where(at, vm, d->file_line ? d->file_line : d->line, "[disk] file", d->file);
 	if ((p = open_beneath(host, at, d->file, &st, e)) < 0)
 		return -1;
 	for (size_t k = 0; k < h->n; k++) {
@@ -167,14 +167,14 @@ static int open_disk(const struct host_config *host, const struct vm_config *vm,
  * kernel or initrd could not boot, and the copy lives as long as QEMU); f gets an O_RDONLY
  * descriptor of it. QEMU cannot change what it boots, and nobody else can either. */
 static int sealed_copy(const struct host_config *host, const struct vm_config *vm,
-		       const char *what, const char *path, struct fd_entry *f, struct perr *e)
+		       const char *what, const char *path, int line, struct fd_entry *f, struct perr *e)
 {
 	unsigned long long max = vm->memory_mib << 20, done = 0;
 	char at[AT_MAX], name[32];
 	struct stat st;
 	int p, in, mem, r = 0;
 
-	where(at, vm, 0, what, path);
+	where(at, vm, line, what, path);
 	if (f == NULL)
 		return fail(e, EX_SOFTWARE, "%s: no descriptor planned for it", at);
 	if ((p = open_beneath(host, at, path, &st, e)) < 0)
@@ -351,11 +351,11 @@ int files_open(const struct host_config *host, const struct vm_config *vm, struc
 	for (size_t i = 0; i < vm->n_disk; i++)
 		if (open_disk(host, vm, i, h, e) < 0)
 			goto fail;
-	if (vm->kernel[0] &&
-	    sealed_copy(host, vm, "[boot] kernel", vm->kernel, handover_find(h, FD_KERNEL, 0), e) < 0)
+	if (vm->kernel[0] && sealed_copy(host, vm, "[boot] kernel", vm->kernel, vm->kernel_line,
+					 handover_find(h, FD_KERNEL, 0), e) < 0)
 		goto fail;
-	if (vm->initrd[0] &&
-	    sealed_copy(host, vm, "[boot] initrd", vm->initrd, handover_find(h, FD_INITRD, 0), e) < 0)
+	if (vm->initrd[0] && sealed_copy(host, vm, "[boot] initrd", vm->initrd, vm->initrd_line,
+					 handover_find(h, FD_INITRD, 0), e) < 0)
 		goto fail;
 	for (size_t i = 0; i < vm->n_net; i++)
 		if (strcmp(vm->net[i].mode, "tap") == 0 && open_tap(host, vm, i, h, e) < 0)

@@ -467,6 +467,7 @@ static int release_one(const struct host_config *h, const char *addr, bool expli
 	struct claim_info ci, old;
 	struct perr ignore = { 0 };
 	char dir[512], now[DRIVER_MAX] = "";
+	bool other;
 	int fd, group;
 
 	if (claim_inspect(h->state_dir, addr, &ci, e) < 0 || claims_dir(h->state_dir, dir, sizeof(dir), e) < 0)
@@ -483,8 +484,11 @@ static int release_one(const struct host_config *h, const char *addr, bool expli
 	/* the VM's user owned the group's VFIO device: not a moment longer */
 	if ((group = group_of(h->sysfs_root, addr, &ignore)) >= 0)
 		vfio_takeback(h->dev_root, group);
-	if (driver_of(h->sysfs_root, addr, now, &ignore) == 0 && old.exists && !old.unreadable &&
-	    strcmp(now, h->vfio_driver) == 0 &&
+	/* on vfio_driver, unbound (an undo cut short) or already back: given back; on some other
+	 * driver since: that driver's now, left alone */
+	other = driver_of(h->sysfs_root, addr, now, &ignore) == 0 && now[0] &&
+		strcmp(now, h->vfio_driver) != 0 && strcmp(now, old.orig_driver) != 0;
+	if (old.exists && !old.unreadable && !other &&
 	    unbind_vfio(h->sysfs_root, addr, h->vfio_driver, old.orig_driver, e) < 0) {
 		close(fd);
 		return -1;
@@ -496,9 +500,8 @@ static int release_one(const struct host_config *h, const char *addr, bool expli
 	if (!old.exists || old.unreadable)
 		say("?", "%s: claim empty or unreadable; removed, the device left on %s", addr,
 		    now[0] ? now : "no driver");
-	else if (strcmp(now, h->vfio_driver) != 0)
-		say(old.vm, "%s: released; the device was on %s already, left there", addr,
-		    now[0] ? now : "no driver");
+	else if (other)
+		say(old.vm, "%s: released; the device is on %s now, left there", addr, now);
 	else
 		say(old.vm, "%s: released, back to %s", addr, old.orig_driver[0] ? old.orig_driver : "no driver");
 	return 0;

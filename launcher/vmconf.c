@@ -373,12 +373,19 @@ static int on_key(void *user, const struct ini_pos *at, const char *section, con
 	case S_BOOT:
 		if (ini_set(boot_keys, N(boot_keys), vm, &vm->boot_seen, at, section, key, value, e) < 0)
 			return -1;
+		if (strcmp(key, "kernel") == 0)
+			vm->kernel_line = at->line;
+		else if (strcmp(key, "initrd") == 0)
+			vm->initrd_line = at->line;
 		return strcmp(key, "append") == 0 ? 0 : under_images(at, key, value, ps->host, e);
 	case S_DISK: {
 		struct vm_disk *d = &vm->disk[vm->n_disk - 1];
 		if (ini_set(disk_keys, N(disk_keys), d, &d->seen, at, section, key, value, e) < 0)
 			return -1;
-		return strcmp(key, "file") == 0 ? under_images(at, key, value, ps->host, e) : 0;
+		if (strcmp(key, "file") != 0)
+			return 0;
+		d->file_line = at->line;
+		return under_images(at, key, value, ps->host, e);
 	}
 	case S_NET: {
 		struct vm_net *n = &vm->net[vm->n_net - 1];

@@ -27,7 +27,8 @@ struct vm_disk {
 	char format[8];   /* raw | qcow2: never probed, a guest could fake a header */
 	bool readonly;
 	unsigned seen;
-	int line;
+	int line;         /* of [disk] */
+	int file_line;    /* of its file = */
 };
 
 struct vm_net {
@@ -52,6 +53,7 @@ struct vm_config {
 	bool vnc;         /* a VNC server on <state_dir>/vms/<name>.vnc/socket (UNIX only) */
 	char serial[8];   /* none | socket: <state_dir>/vms/<name>.console */
 	char kernel[VM_PATH_MAX], initrd[VM_PATH_MAX], append[VM_PATH_MAX];
+	int kernel_line, initrd_line; /* where they were given, for messages */
 	unsigned vm_seen, display_seen, boot_seen;
 	size_t n_req, n_disk, n_net;
 	struct vm_request req[VM_REQ_MAX];

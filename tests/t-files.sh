@@ -93,9 +93,9 @@ refused() { # refused ID STATUS DISK-FILE IFNAME MESSAGE
 		echo "#   exit $got: $(cat "$TMPROOT/err")"
 }
 refused symlink 77 "$H/img/evil" pctap0 \
-	"10: [disk] file \"$H/img/evil\": expected a path without symlinks beneath image dir $H/img, got a symlink"
+	"11: [disk] file \"$H/img/evil\": expected a path without symlinks beneath image dir $H/img, got a symlink"
 refused missing-disk 66 "$H/img/none.raw" pctap0 \
-	"10: [disk] file \"$H/img/none.raw\": expected an existing file, got none"
+	"11: [disk] file \"$H/img/none.raw\": expected an existing file, got none"
 refused missing-tap 66 "$H/img/rw.raw" pcnone0 \
 	"13: [net] ifname \"pcnone0\": expected an existing tap device, got no such interface"
 

@@ -235,7 +235,7 @@ $RUN "$W/link.ini" >"$W/link.out" 2>"$W/link.err"
 st=$?
 result "6. a [disk] file that is a symlink under image_dirs (to /etc/shadow): exit 77" test "$st" = 77
 result "6. ... one line naming vm.ini:10" test "$(cat "$W/link.out" "$W/link.err")" = \
-	"pcipass-run: $W/link.ini:10: [disk] file \"$W/images/shadow.raw\": expected a path without symlinks beneath image dir $W/images, got a symlink"
+	"pcipass-run: $W/link.ini:11: [disk] file \"$W/images/shadow.raw\": expected a path without symlinks beneath image dir $W/images, got a symlink"
 result "6. ... nothing changed (driver, VFIO node, claims, uid leases)" test "$(state)" = "$before"
 $RUN "$W/l3.ini" >"$W/l3-2.out" 2>"$W/l3-2.err" &
 l3=$!
