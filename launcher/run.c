@@ -47,7 +47,7 @@ struct jentry {
 	size_t dev;             /* J_BIND: picks[dev]; J_HANDED: the group's */
 	size_t claim;           /* J_BIND: the journal entry of its claim */
 };
-#define JOURNAL_MAX (8 + 3 * VM_DEV_MAX)
+#define JOURNAL_MAX (16 + 3 * VM_DEV_MAX) /* leases, files, sockets; claim, bind, hand-over */
 
 struct plan {
 	struct host_config host;
@@ -189,20 +189,35 @@ static int group_held(const struct plan *p, const struct inv_device *d,
 
 /* SPEC steps 2 to 4: devices selected (and claimed, with claim; NULL for --dry-run), checked
  * again in sysfs, their IOMMU groups checked; then QEMU's argv. */
+static int cmp_int(const void *a, const void *b)
+{
+	return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+}
+
 static int plan_devices(struct plan *p, claim_fn claim, struct perr *e)
 {
 	char addrs[VM_DEV_MAX][PCI_ADDR_LEN];
+	int *held_groups = NULL;
+	size_t n_held = 0;
 
 	if ((p->claims = claims_of(p->host.state_dir, &p->inv, e)) == NULL)
 		return -1;
-	if ((p->busy = calloc(p->inv.n ? p->inv.n : 1, sizeof(*p->busy))) == NULL)
+	if ((p->busy = calloc(p->inv.n ? p->inv.n : 1, sizeof(*p->busy))) == NULL ||
+	    (held_groups = calloc(p->inv.n ? p->inv.n : 1, sizeof(*held_groups))) == NULL)
 		return fail_errno(e, EX_OSERR, "plan");
 	/* a held claim makes its device busy, and every device of its IOMMU group */
+	for (size_t k = 0; k < p->inv.n; k++) {
+		if (!p->claims[k].held)
+			continue;
+		p->busy[k] = true;
+		held_groups[n_held++] = p->inv.dev[k].iommu_group;
+	}
+	qsort(held_groups, n_held, sizeof(*held_groups), cmp_int);
 	for (size_t i = 0; i < p->inv.n; i++)
-		for (size_t k = 0; k < p->inv.n && !p->busy[i]; k++)
-			p->busy[i] = p->claims[k].held &&
-				     (k == i || (p->inv.dev[i].iommu_group >= 0 &&
-						 p->inv.dev[k].iommu_group == p->inv.dev[i].iommu_group));
+		p->busy[i] |= p->inv.dev[i].iommu_group >= 0 &&
+			      bsearch(&p->inv.dev[i].iommu_group, held_groups, n_held,
+				      sizeof(*held_groups), cmp_int) != NULL;
+	free(held_groups);
 	if (select_devices(&p->inv, p->busy, &p->vm, claim, p, p->picks, &p->n_picks, e) < 0)
 		return -1;
 	for (size_t i = 0; i < p->n_picks; i++) {
