@@ -92,6 +92,32 @@ C=$(conf_with "$BUILD/qemu-report" "allowed_users = daemon")
 $RUN -c "$C" "$TMPROOT/daemon.ini" >"$TMPROOT/report3" 2>/dev/null
 check "user = daemon in allowed_users: honoured" grep -qx "uid=$(id -u daemon),$(id -u daemon),$(id -u daemon)" "$TMPROOT/report3"
 
+# uid 0 under another name, and a user whose group is gid 0: refused even when allowed. The
+# accounts exist only in a private mount namespace, over a copy of /etc/passwd.
+if unshare -m true 2>/dev/null; then
+	cp /etc/passwd "$TMPROOT/passwd"
+	printf 'pcipass-toor:x:0:0::/:/usr/sbin/nologin\npcipass-gzero:x:1879050000:0::/:/usr/sbin/nologin\n' \
+		>>"$TMPROOT/passwd"
+	C=$(conf_with "$BUILD/qemu-report" "allowed_users = pcipass-toor pcipass-gzero")
+	for who in toor gzero; do
+		printf '[vm]\nname = r\nmemory = 256M\nuser = pcipass-%s\n' $who >"$TMPROOT/$who.ini"
+		unshare -m sh -c 'mount --bind "$1" /etc/passwd && shift && exec "$@"' sh "$TMPROOT/passwd" \
+			$RUN -c "$C" "$TMPROOT/$who.ini" >"$TMPROOT/report-$who" 2>"$TMPROOT/err-$who"
+		echo $? >"$TMPROOT/st-$who"
+	done
+	check "uid 0 under another name (allowed_users): refused (77)" test "$(cat "$TMPROOT/st-toor")" = 77
+	check "uid 0 under another name: the line says uid 0" \
+		grep -qx 'pcipass-run: user pcipass-toor has uid 0; the host.s allow_root_vm is false' "$TMPROOT/err-toor"
+	check "uid 0 under another name: QEMU never ran" test ! -s "$TMPROOT/report-toor"
+	check "a user of gid 0 (allowed_users): refused (77)" test "$(cat "$TMPROOT/st-gzero")" = 77
+	check "a user of gid 0: the line says gid 0" \
+		grep -qx 'pcipass-run: user pcipass-gzero has gid 0; the host.s allow_root_vm is false' "$TMPROOT/err-gzero"
+	check "a user of gid 0: QEMU never ran" test ! -s "$TMPROOT/report-gzero"
+	C=$(conf_with "$BUILD/qemu-report")
+else
+	skip "uid 0 under another name: no mount namespace here (unshare -m) to make the account in"
+fi
+
 # whatever run_as says, two live VMs never share a uid
 C=$(conf_with "$BUILD/qemu-report" "run_as = nobody")
 $RUN -c "$C" "$TMPROOT/rep2.ini" >"$TMPROOT/report4" 2>/dev/null &
