@@ -17,7 +17,7 @@ static struct fd_entry *add(struct handover *h, enum fd_kind kind, bool rdonly, 
 
 void handover_plan(const struct vm_config *vm, size_t n_claims, struct handover *h)
 {
-	char why[64];
+	char why[sizeof(h->e[0].why)];
 
 	memset(h, 0, sizeof(*h));
 	add(h, FD_QMP, false, -1, 0, "QMP socket");
@@ -30,20 +30,26 @@ void handover_plan(const struct vm_config *vm, size_t n_claims, struct handover 
 	if (strcmp(vm->serial, "socket") == 0)
 		add(h, FD_CONSOLE, false, -1, 0, "console socket");
 	for (size_t i = 0; i < vm->n_disk; i++) {
-		snprintf(why, sizeof(why), "disk %zu (read-only)", i);
+		snprintf(why, sizeof(why), "disk %zu (read-only): %s", i, vm->disk[i].file);
 		add(h, FD_DRIVE, true, (int)i + 1, (int)i, why);
 		if (!vm->disk[i].readonly) {
-			snprintf(why, sizeof(why), "disk %zu (read-write)", i);
+			snprintf(why, sizeof(why), "disk %zu (read-write): %s", i, vm->disk[i].file);
 			add(h, FD_DRIVE, false, (int)i + 1, (int)i, why);
 		}
 	}
-	if (vm->kernel[0])
-		add(h, FD_KERNEL, true, -1, 0, "kernel (sealed copy)");
-	if (vm->initrd[0])
-		add(h, FD_INITRD, true, -1, 0, "initrd (sealed copy)");
+	if (vm->kernel[0]) {
+		snprintf(why, sizeof(why), "kernel (sealed copy): %s", vm->kernel);
+		add(h, FD_KERNEL, true, -1, 0, why);
+	}
+	if (vm->initrd[0]) {
+		snprintf(why, sizeof(why), "initrd (sealed copy): %s", vm->initrd);
+		add(h, FD_INITRD, true, -1, 0, why);
+	}
 	for (size_t i = 0; i < vm->n_net; i++)
 		if (strcmp(vm->net[i].mode, "tap") == 0) {
-			snprintf(why, sizeof(why), "tap of net %zu", i);
+			snprintf(why, sizeof(why), "tap of net %zu: %s %s", i,
+				 vm->net[i].ifname[0] ? "ifname" : "a new one on bridge",
+				 vm->net[i].ifname[0] ? vm->net[i].ifname : vm->net[i].bridge);
 			add(h, FD_TAP, false, -1, (int)i, why);
 		}
 }
@@ -82,9 +88,13 @@ void handover_show(const struct handover *h, struct sbuf *b)
 
 	for (size_t i = 0; i < h->n; i++) {
 		const struct fd_entry *f = &h->e[i];
+		char why[sizeof(f->why) * 4];
+
 		sbuf_printf(b, "fd %d %s %s", f->target, kinds[f->kind], f->rdonly ? "ro" : "rw");
 		if (f->fdset >= 0)
 			sbuf_printf(b, " set=%d", f->fdset);
-		sbuf_printf(b, ": %s\n", f->why);
+		snprintf(why, sizeof(why), "%s", f->why);
+		log_escape(why, sizeof(why)); /* a path from vm.ini: no raw control or C1 byte */
+		sbuf_printf(b, ": %s\n", why);
 	}
 }

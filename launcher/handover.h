@@ -32,7 +32,7 @@ struct fd_entry {
 	bool rdonly;        /* must be open O_RDONLY (checked with F_GETFL before exec) */
 	int fdset;          /* FD_DRIVE: the -add-fd set (disk index + 1); else -1 */
 	int index;          /* the disk, net or lease it belongs to (FD_LOCK: 0 name, 1 uid, 2.. claims) */
-	char why[64];       /* for --dry-run and messages: "disk 0 (read-only)", "claim 0000:3b:00.0" */
+	char why[VM_PATH_MAX + 48]; /* for --dry-run and messages: "disk 0 (read-only): PATH" */
 };
 
 struct handover {
