@@ -233,8 +233,8 @@ is /var/lib/pcipass/inventory.ini "root:root 644 regular file"
 check "the inventory holds the two NPUs" grep -qx 'devices *= *2' "$R/var/lib/pcipass/inventory.ini"
 check "pcipass-probe --list: both free" test "$(in_root pcipass-probe "${C[@]}" --list | grep -c free)" = 2
 in_root pcipass-run "${C[@]}" --dry-run /usr/share/doc/pcipass/examples/vm.ini >"$TMPROOT/plan" 2>&1
-check "pcipass-run --dry-run of the example vm.ini: as user pcipass, two vfio-pci devices" \
-	test "$(grep -c -e '^vm npu-worker-1: user pcipass,' -e 'vfio-pci,host=' "$TMPROOT/plan")" = 3
+check "pcipass-run --dry-run of the example vm.ini: a dynamic identity, two vfio-pci devices" \
+	test "$(grep -c -e '^vm npu-worker-1: user dynamic,' -e 'vfio-pci,host=' "$TMPROOT/plan")" = 3
 rm -rf "${R:?}$FAKE"
 
 # --- remove, then purge ---------------------------------------------------------------------
