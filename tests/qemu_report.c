@@ -1,13 +1,17 @@
 /* qemu_report.c - test helper: stands in for QEMU and reports what it was given (steps 6-9):
  * ids and groups, capabilities, NoNewPrivs, seccomp mode, rlimits, umask, open descriptors,
  * environment and argv, one "key=value" per line on stdout. With -S in its argv it then stays
- * up until killed, as a paused VM would. */
+ * up until killed, as a paused VM would. A guest named try-denied-* then makes a call the filter
+ * refuses (acct) and says what it got: denied=EPERM under seccomp_action = errno; under kill it
+ * never gets to say. */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -85,6 +89,12 @@ int main(int argc, char **argv)
 		paused |= strcmp(argv[i], "-S") == 0;
 	}
 	fflush(stdout);
+	for (int i = 1; i + 1 < argc; i++)
+		if (strcmp(argv[i], "-name") == 0 && strncmp(argv[i + 1], "guest=try-denied", 16) == 0) {
+			long rc = syscall(SYS_acct, NULL);
+			printf("denied=%s\n", rc == 0 ? "allowed" : errno == EPERM ? "EPERM" : strerror(errno));
+			fflush(stdout);
+		}
 	while (paused)
 		pause();
 	return 0;

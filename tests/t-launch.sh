@@ -188,6 +188,20 @@ check "setresgid refused: QEMU never ran" test ! -s "$TMPROOT/report10"
 check "setresgid refused: the uid leases as before, the QMP socket removed" \
 	bash -c "test '$(ls "$H/run/ids")' = '$before' && test ! -e '$H/run/vms/rep-1.qmp'"
 
+# the filter's action is the host's seccomp_action: errno answers a denied call with EPERM,
+# kill (the default) ends the process at that call
+printf '[vm]\nname = try-denied-1\nmemory = 256M\naccel = tcg\n' >"$TMPROOT/denied.ini"
+C=$(conf_with "$BUILD/qemu-report" "seccomp_action = errno")
+$RUN -c "$C" "$TMPROOT/denied.ini" >"$TMPROOT/report11" 2>/dev/null
+check "seccomp_action = errno: QEMU survives a denied call (exit 0)" test $? = 0
+check "seccomp_action = errno: the denied call got EPERM" grep -qx "denied=EPERM" "$TMPROOT/report11"
+C=$(conf_with "$BUILD/qemu-report")
+# (in a shell of its own, which would print "Bad system call")
+sh -c '"$@" >"$0" 2>/dev/null; echo $? >"$0.st"' "$TMPROOT/report12" $RUN -c "$C" "$TMPROOT/denied.ini" 2>/dev/null
+check "seccomp_action = kill: QEMU is killed by SIGSYS at a denied call" test "$(cat "$TMPROOT/report12.st")" = $((128 + 31))
+check "seccomp_action = kill: it never got to say what the call returned" \
+	bash -c "grep -q '^argv=' '$TMPROOT/report12' && ! grep -q '^denied=' '$TMPROOT/report12'"
+
 # the real QEMU, under the filter, without privileges, behind its own sandbox
 if command -v qemu-system-x86_64 >/dev/null && command -v python3 >/dev/null; then
 	C=$(conf_with "$(command -v qemu-system-x86_64)")
