@@ -57,7 +57,7 @@ TOOLS := $(BUILD)/fakehost $(BUILD)/claimhold $(BUILD)/qemu-report $(BUILD)/qemu
 
 .SECONDARY:
 .PHONY: all check unit blackbox e2e asan fuzz fuzz-smoke bench demo install uninstall clean help deps
-.PHONY: deb deb-test
+.PHONY: deb deb-test mutants
 all: $(PROGS) $(TOOLS)
 
 $(BUILD)/%.o: %.c
@@ -126,9 +126,15 @@ blackbox: all
 e2e: all
 	@BUILD=$(BUILD) tests/e2e/run.sh
 
+# Single edits of the product that each break a promise (launcher/MUTANTS, common/MUTANTS,
+# probe/MUTANTS), applied one at a time to a scratch copy under $(BUILD)/mutants: every one must
+# make one of its tests fail (tests/mutants.py; `tests/mutants.py ID...` runs some).
+mutants:
+	@BUILD=$(BUILD) tests/mutants.py
+
 # The whole suite: unit tests, each fuzzer briefly, the black-box tests, the end-to-end test on a
-# real kernel, the Debian package installed in a clean root, then the unit and black-box tests
-# again under ASan+UBSan.
+# real kernel, the Debian package installed in a clean root, the mutants, then the unit and
+# black-box tests again under ASan+UBSan.
 check: all
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory fuzz-smoke
@@ -218,6 +224,6 @@ clean:
 	rm -rf build
 
 help:
-	@echo "targets: all check unit blackbox e2e deb deb-test asan fuzz fuzz-smoke bench demo install uninstall clean deps"
+	@echo "targets: all check unit blackbox e2e deb deb-test mutants asan fuzz fuzz-smoke bench demo install uninstall clean deps"
 
 -include $(shell find $(BUILD) -type f -name '*.o' 2>/dev/null | sed 's/\.o$$/.d/')

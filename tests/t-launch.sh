@@ -24,7 +24,7 @@ printf '[vm]\nname = rep-1\nmemory = 256M\naccel = tcg\n' >"$TMPROOT/rep.ini"
 C=$(conf_with "$BUILD/qemu-report")
 # started with SIGTERM ignored and SIGINT blocked, as a careless parent might
 python3 -c 'import os, signal, sys; signal.signal(signal.SIGTERM, signal.SIG_IGN); signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT]); os.execv(sys.argv[1], sys.argv[1:])' \
-	$RUN -c "$C" "$TMPROOT/rep.ini" >"$TMPROOT/report" 2>"$TMPROOT/err"
+	$RUN -c "$C" "$TMPROOT/rep.ini" <"$TMPROOT/rep.ini" >"$TMPROOT/report" 2>"$TMPROOT/err"
 check "stand-in QEMU ran (exit 0)" test $? = 0
 has() { grep -qx -- "$1" "$TMPROOT/report"; }
 # the default identity: run_as = dynamic, a uid and gid of the VM's own
@@ -96,7 +96,7 @@ check "user = daemon in allowed_users: honoured" grep -qx "uid=$(id -u daemon),$
 # accounts exist only in a private mount namespace, over a copy of /etc/passwd.
 if unshare -m true 2>/dev/null; then
 	cp /etc/passwd "$TMPROOT/passwd"
-	printf 'pcipass-toor:x:0:0::/:/usr/sbin/nologin\npcipass-gzero:x:1879050000:0::/:/usr/sbin/nologin\n' \
+	printf 'pcipass-toor:x:0:1879050001::/:/usr/sbin/nologin\npcipass-gzero:x:1879050000:0::/:/usr/sbin/nologin\n' \
 		>>"$TMPROOT/passwd"
 	C=$(conf_with "$BUILD/qemu-report" "allowed_users = pcipass-toor pcipass-gzero")
 	for who in toor gzero; do
@@ -138,10 +138,17 @@ C=$(conf_with "$BUILD/qemu-report")
 if has_sys_resource; then want="$((256 + 1024)) MiB"; else want="$(($(ulimit -l) / 1024)) MiB"; fi
 check "the log's memlock limit is what QEMU got ($want)" grep -q "memlock limit $want;" "$TMPROOT/err"
 
-# started with fd 0 closed: the leases must not become QEMU's standard input
-$RUN -c "$C" "$TMPROOT/rep.ini" <&- >"$TMPROOT/report6" 2>/dev/null
-check "fd 0 closed at start: QEMU's stdin is /dev/null" grep -qx "fd0=/dev/null" "$TMPROOT/report6"
-check "fd 0 closed at start: the name lease is still on fd 4" grep -qx "fd4=$H/run/vms/rep-1.lock" "$TMPROOT/report6"
+# started with fds 0 and 2 closed: no lease or socket may land there (to become QEMU's stdin,
+# or be replaced by /dev/null, or be written log lines into)
+$RUN -c "$C" "$TMPROOT/rep.ini" <&- >"$TMPROOT/report6" 2>&-
+check "fds 0 and 2 closed at start: exit 0" test $? = 0
+check "fds 0 and 2 closed at start: QEMU's stdin and stderr are /dev/null" \
+	bash -c "grep -qx 'fd0=/dev/null' '$TMPROOT/report6' && grep -qx 'fd2=/dev/null' '$TMPROOT/report6'"
+check "fds 0 and 2 closed at start: QMP on 3, the leases on 4 and 5, nothing else" \
+	bash -c "grep -qx 'fds=0,1,2,3,4,5' '$TMPROOT/report6' && grep -qx 'fd3=socket' '$TMPROOT/report6' &&
+		grep -qx 'fd4=$H/run/vms/rep-1.lock' '$TMPROOT/report6'"
+check "fds 0 and 2 closed at start: the name lease is a whole record" \
+	test "$(grep -c '^\(vm\|pid\|start\)=' "$H/run/vms/rep-1.lock")" = 3
 
 # a QEMU only root can execute is refused while the launch can still be undone
 install -m 0700 "$BUILD/qemu-report" "$TMPROOT/qemu-root-only"
