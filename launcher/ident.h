@@ -40,8 +40,8 @@ int ids_dir(const char *state_dir, char *buf, size_t size, struct perr *e) MUST_
  * that uid was handed. Returns how many could not be taken back. */
 int vfio_takeback_uid(const char *dev_root, uid_t uid);
 
-/* Can u execute path? Checked in a child that takes u's ids, so that a QEMU only root can run
- * is refused while the launch can still be undone. */
+/* Can u execute path? Checked with u's ids as the effective ones, root's again right after, so
+ * that a QEMU only root can run is refused while the launch can still be undone. */
 int ident_can_exec(const struct vm_user *u, const char *path, struct perr *e) MUST_CHECK;
 
 #endif

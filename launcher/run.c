@@ -402,8 +402,7 @@ static int launch(struct plan *p, const char *vm_ini, struct perr *e)
 
 	if (geteuid() != 0)
 		return fail(e, EX_NOPERM, "must run as root (binds devices, then drops to the VM's user)");
-	/* 1: every file read and checked; the state directory trusted; the VM's name, identity
-	 * and files are ours before any device */
+	/* 1: every file read and checked; the state directory trusted; the VM's name ours */
 	if (plan_read(p, vm_ini, e) < 0 || state_check(p->host.state_dir, e) < 0 ||
 	    ident_resolve(&p->host, &p->vm, &p->user, e) < 0)
 		return -1;
@@ -416,6 +415,14 @@ static int launch(struct plan *p, const char *vm_ini, struct perr *e)
 	snprintf(dir, sizeof(dir), "%s/vms", p->host.state_dir);
 	journal_lease(p, fd, dir, "", true); /* the name lease stays: it says who ran last */
 	handover_find(&p->fds, FD_LOCK, 0)->src = fd;
+	/* 2, 3, 4: devices selected and claimed (a lost race moves on to the next), checked in
+	 * sysfs, their IOMMU groups checked; a launch that gets none stops here, cheaply */
+	if (plan_devices(p, take, e) < 0)
+		goto undo;
+	for (size_t i = 0; i < p->n_picks; i++)
+		handover_find(&p->fds, FD_LOCK, 2 + (int)i)->src = p->j[p->claim_j[i]].fd;
+	/* the VM's identity, whether it may run QEMU, its files and taps: all before any device
+	 * is moved, so that none of these can fail with a device half-way */
 	if ((fd = ident_lease(&p->host, vm, &p->user, &kept, e)) < 0)
 		goto undo;
 	if (ids_dir(p->host.state_dir, dir, sizeof(dir), e) < 0) {
@@ -425,18 +432,9 @@ static int launch(struct plan *p, const char *vm_ini, struct perr *e)
 	snprintf(uid, sizeof(uid), "%u", (unsigned)p->user.uid);
 	journal_lease(p, fd, dir, uid, kept);
 	handover_find(&p->fds, FD_LOCK, 1)->src = fd;
-	/* what exec could still refuse, refused while nothing has changed */
-	if (ident_can_exec(&p->user, p->host.qemu, e) < 0)
-		goto undo;
-	if (files_open(&p->host, &p->vm, &p->fds, e) < 0)
+	if (ident_can_exec(&p->user, p->host.qemu, e) < 0 || files_open(&p->host, &p->vm, &p->fds, e) < 0)
 		goto undo;
 	journal(p, J_FILES);
-	/* 2, 3, 4: devices selected and claimed (a lost race moves on to the next), checked in
-	 * sysfs, their IOMMU groups checked */
-	if (plan_devices(p, take, e) < 0)
-		goto undo;
-	for (size_t i = 0; i < p->n_picks; i++)
-		handover_find(&p->fds, FD_LOCK, 2 + (int)i)->src = p->j[p->claim_j[i]].fd;
 	say(vm, "planned: %zu device%s, %s uid %u", p->n_picks, p->n_picks == 1 ? "" : "s",
 	    p->user.dynamic ? "dynamic" : p->user.name, (unsigned)p->user.uid);
 	/* 5: bind; 6: prepare */

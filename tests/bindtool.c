@@ -1,10 +1,14 @@
 /* bindtool.c - test driver for launcher/bind.c: one bind or unbind, as the launcher does it.
  *   bindtool bind SYSFS DEV ADDR GROUP      (prints the original driver, or "-")
  *   bindtool unbind SYSFS ADDR ORIG         (ORIG "-" for none)
+ *   bindtool write FILE TEXT                (one write of TEXT, as an admin's echo would do)
  * Run under build/kernelsim.so, which plays the kernel for the fake tree. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bind.h"
 
@@ -26,6 +30,17 @@ int main(int argc, char **argv)
 			die_perr(&e);
 		return 0;
 	}
-	fprintf(stderr, "usage: bindtool bind SYSFS DEV ADDR GROUP | unbind SYSFS ADDR ORIG\n");
+	if (argc == 4 && strcmp(argv[1], "write") == 0) {
+		size_t n = strlen(argv[3]);
+		int fd = open(argv[2], O_WRONLY | O_CLOEXEC);
+
+		if (fd < 0 || write(fd, argv[3], n) != (ssize_t)n) {
+			fprintf(stderr, "bindtool: writing \"%s\" to %s: %s\n", argv[3], argv[2], strerror(errno));
+			return EX_OSERR;
+		}
+		close(fd);
+		return 0;
+	}
+	fprintf(stderr, "usage: bindtool bind SYSFS DEV ADDR GROUP | unbind SYSFS ADDR ORIG | write FILE TEXT\n");
 	return EX_USAGE;
 }

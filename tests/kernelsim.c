@@ -1,15 +1,30 @@
 /* kernelsim.c - LD_PRELOAD test library that plays the kernel for sysfs writes under a fake
  * tree (as libvirt's virpcimock does): writing to driver_override, a driver's bind/unbind or
- * bus/pci/drivers_probe moves the device's `driver` link and makes <dev>/vfio/<group> appear,
- * as the PCI core and vfio-pci would.
+ * bus/pci/drivers_probe moves the device's `driver` link, and <dev>/vfio/<group> is there while
+ * a device of the group is on vfio-pci, as the PCI core and vfio-pci do. Where it matters it
+ * answers as Linux does (drivers/base/bus.c, drivers/pci/pci-driver.c):
+ *   - a driver's `bind`: ENODEV for a device that is not there, or that the driver does not
+ *     match (the override names another driver; vfio-pci without an override, having no IDs of
+ *     its own), EBUSY for a device that already has a driver;
+ *   - a driver's `unbind`: ENODEV unless the device is bound to that very driver;
+ *   - drivers_probe: ENODEV for a device that is not there; a device that has a driver keeps
+ *     it; else the override's driver takes it, if that driver is there (a module not loaded
+ *     binds nothing, and the write still succeeds); without an override nothing binds here;
+ *   - <dev>/vfio/<group> appears (the caller's, 0600) when the first device of the group binds to
+ *     vfio-pci and goes when the last one leaves; in between its owner and mode are left be.
+ * Knobs:
  *   PCIPASS_SIM_SYSFS  the fake sysfs root (required; other writes pass through untouched)
  *   PCIPASS_SIM_DEV    the fake /dev
  *   PCIPASS_SIM_FAIL   N: the Nth control write fails with EBUSY (fault injection)
  *   PCIPASS_SIM_COUNT  a file to which the number of control writes is appended, one per line
+ *   PCIPASS_SIM_NOPROBE  set: drivers_probe succeeds and binds nothing, override or not (as
+ *                      with the override's module missing): the caller must read the driver
+ *                      link back to notice
  *   PCIPASS_SIM_FAIL_SETRESGID  set: setresgid() fails with EPERM in the process itself, not in
  *                      its children (a drop that fails while the launcher is still root: it
  *                      must undo) */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +35,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define VFIO "vfio-pci"
+
 static ssize_t (*real_write)(int, const void *, size_t);
 static int ops;
 
@@ -29,74 +46,109 @@ static const char *env(const char *name)
 	return v && *v ? v : NULL;
 }
 
-static int group_of(const char *root, const char *addr)
+/* The last component of <root>/bus/pci/devices/<addr>/<name>'s link target; "" when none. */
+static void link_base(const char *root, const char *addr, const char *name, char *out, size_t size)
 {
-	char p[PATH_MAX], t[PATH_MAX];
+	char p[PATH_MAX], t[PATH_MAX], *base;
 	ssize_t n;
 
-	snprintf(p, sizeof(p), "%s/bus/pci/devices/%s/iommu_group", root, addr);
+	out[0] = '\0';
+	snprintf(p, sizeof(p), "%s/bus/pci/devices/%s/%s", root, addr, name);
 	n = readlink(p, t, sizeof(t) - 1);
 	if (n <= 0)
-		return -1;
+		return;
 	t[n] = '\0';
-	return atoi(strrchr(t, '/') + 1);
+	base = strrchr(t, '/') ? strrchr(t, '/') + 1 : t;
+	if (strlen(base) < size)
+		memcpy(out, base, strlen(base) + 1);
 }
 
-static void vfio_dev(const char *addr, int present)
+static int group_of(const char *root, const char *addr)
 {
-	const char *root = env("PCIPASS_SIM_SYSFS"), *dev = env("PCIPASS_SIM_DEV");
+	char g[32];
+
+	link_base(root, addr, "iommu_group", g, sizeof(g));
+	return g[0] ? atoi(g) : -1;
+}
+
+/* Whether some device of IOMMU group g is bound to vfio-pci. */
+static int group_on_vfio(const char *root, int g)
+{
+	char p[PATH_MAX], drv[64];
+	struct dirent *d;
+	DIR *dp;
+	int on = 0;
+
+	snprintf(p, sizeof(p), "%s/kernel/iommu_groups/%d/devices", root, g);
+	if ((dp = opendir(p)) == NULL)
+		return 0;
+	while (!on && (d = readdir(dp)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		link_base(root, d->d_name, "driver", drv, sizeof(drv));
+		on = strcmp(drv, VFIO) == 0;
+	}
+	closedir(dp);
+	return on;
+}
+
+/* vfio-pci's group node for addr's group: made when the group's first device came to vfio-pci,
+ * removed when its last one left, otherwise untouched (whoever it was handed to keeps it). */
+static void vfio_sync(const char *root, const char *addr)
+{
+	const char *dev = env("PCIPASS_SIM_DEV");
 	char p[PATH_MAX];
 	int g = group_of(root, addr), fd;
 
 	if (!dev || g < 0)
 		return;
-	snprintf(p, sizeof(p), "%s/vfio", dev);
+	snprintf(p, sizeof(p), "%s/vfio/%d", dev, g);
+	if (!group_on_vfio(root, g)) {
+		unlink(p);
+		return;
+	}
 	mkdir(dev, 0755);
+	snprintf(p, sizeof(p), "%s/vfio", dev);
 	mkdir(p, 0755);
 	snprintf(p, sizeof(p), "%s/vfio/%d", dev, g);
-	if (!present) {
-		unlink(p);
-	} else if ((fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)) >= 0) {
+	if ((fd = open(p, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600)) >= 0) {
+		if (fchmod(fd, 0600) < 0) /* whatever the umask */
+			unlink(p);
 		close(fd);
 	}
 }
 
-static void unbind(const char *root, const char *addr)
+static int detach(const char *root, const char *addr, const char *drv)
 {
-	char p[PATH_MAX], t[PATH_MAX];
-	ssize_t n;
+	char p[PATH_MAX];
 
-	snprintf(p, sizeof(p), "%s/bus/pci/devices/%s/driver", root, addr);
-	n = readlink(p, t, sizeof(t) - 1);
-	if (n <= 0)
-		return;
-	t[n] = '\0';
-	if (strcmp(strrchr(t, '/') + 1, "vfio-pci") == 0)
-		vfio_dev(addr, 0);
-	snprintf(p, sizeof(p), "%s/bus/pci/drivers/%s/%s", root, strrchr(t, '/') + 1, addr);
+	snprintf(p, sizeof(p), "%s/bus/pci/drivers/%s/%s", root, drv, addr);
 	unlink(p);
 	snprintf(p, sizeof(p), "%s/bus/pci/devices/%s/driver", root, addr);
-	unlink(p);
+	if (unlink(p) < 0)
+		return -1;
+	vfio_sync(root, addr);
+	return 0;
 }
 
-static void bind(const char *root, const char *addr, const char *drv)
+static int attach(const char *root, const char *addr, const char *drv)
 {
 	char p[PATH_MAX + 64], t[PATH_MAX], dev[PATH_MAX];
 
-	snprintf(p, sizeof(p), "%s/bus/pci/drivers/%s", root, drv);
-	if (access(p, F_OK) < 0)
-		return;
 	snprintf(p, sizeof(p), "%s/bus/pci/devices/%s", root, addr);
-	if (!realpath(p, dev))
-		return;
+	if (!realpath(p, dev)) {
+		errno = ENODEV;
+		return -1;
+	}
 	snprintf(p, sizeof(p), "%s/driver", dev);
 	snprintf(t, sizeof(t), "%s/bus/pci/drivers/%s", root, drv);
 	if (symlink(t, p) < 0)
-		return;
+		return -1;
 	snprintf(p, sizeof(p), "%s/bus/pci/drivers/%s/%s", root, drv, addr);
-	symlink(dev, p);
-	if (strcmp(drv, "vfio-pci") == 0)
-		vfio_dev(addr, 1);
+	if (symlink(dev, p) < 0)
+		return -1;
+	vfio_sync(root, addr);
+	return 0;
 }
 
 static void override_of(const char *root, const char *addr, char *out, size_t size)
@@ -116,11 +168,71 @@ static void override_of(const char *root, const char *addr, char *out, size_t si
 		out[0] = '\0';
 }
 
+static int exists(const char *root, const char *addr)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/bus/pci/devices/%s", root, addr);
+	return access(p, F_OK) == 0;
+}
+
+/* bus.c bind_store: the device must be there and match the driver (pci_match_device: an
+ * override names the only driver that matches; vfio-pci has no IDs of its own), and have no
+ * driver yet (driver_probe_device's EBUSY). */
+static int bind_store(const char *root, const char *addr, const char *drv)
+{
+	char ovr[64], now[64];
+
+	override_of(root, addr, ovr, sizeof(ovr));
+	if (!exists(root, addr) || (ovr[0] && strcmp(ovr, drv) != 0) || (!ovr[0] && strcmp(drv, VFIO) == 0)) {
+		errno = ENODEV;
+		return -1;
+	}
+	link_base(root, addr, "driver", now, sizeof(now));
+	if (now[0]) {
+		errno = EBUSY;
+		return -1;
+	}
+	return attach(root, addr, drv);
+}
+
+/* bus.c unbind_store: only the driver the device is bound to can let it go. */
+static int unbind_store(const char *root, const char *addr, const char *drv)
+{
+	char now[64];
+
+	link_base(root, addr, "driver", now, sizeof(now));
+	if (!exists(root, addr) || strcmp(now, drv) != 0) {
+		errno = ENODEV;
+		return -1;
+	}
+	return detach(root, addr, drv);
+}
+
+/* bus.c drivers_probe_store: a device with a driver keeps it; otherwise the driver that
+ * matches takes it, when there is one (here: the override's, when its module is "loaded"). */
+static int probe_store(const char *root, const char *addr)
+{
+	char ovr[64], now[64], p[PATH_MAX];
+
+	if (!exists(root, addr)) {
+		errno = ENODEV;
+		return -1;
+	}
+	link_base(root, addr, "driver", now, sizeof(now));
+	override_of(root, addr, ovr, sizeof(ovr));
+	if (now[0] || !ovr[0] || env("PCIPASS_SIM_NOPROBE"))
+		return 0;
+	snprintf(p, sizeof(p), "%s/bus/pci/drivers/%s", root, ovr);
+	return access(p, F_OK) == 0 ? attach(root, addr, ovr) : 0;
+}
+
 ssize_t write(int fd, const void *buf, size_t n)
 {
 	const char *root = env("PCIPASS_SIM_SYSFS"), *failn = env("PCIPASS_SIM_FAIL"), *count;
-	char link[64], path[PATH_MAX], rroot[PATH_MAX], arg[64], *base, ovr[64];
+	char link[64], path[PATH_MAX], rroot[PATH_MAX], arg[64], *base, *drv;
 	ssize_t len;
+	int r;
 
 	if (!real_write)
 		real_write = (ssize_t(*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
@@ -152,23 +264,16 @@ ssize_t write(int fd, const void *buf, size_t n)
 			return -1;
 		return real_write(fd, arg[0] ? buf : "(null)\n", arg[0] ? n : 7) < 0 ? -1 : (ssize_t)n;
 	}
-	if (strcmp(base, "unbind") == 0) {
-		unbind(root, arg);
-	} else if (strcmp(base, "bind") == 0) {
-		/* as the PCI core: with an override set, only that driver may take the device */
-		*strrchr(path, '/') = '\0';
-		override_of(root, arg, ovr, sizeof(ovr));
-		if (ovr[0] && strcmp(ovr, strrchr(path, '/') + 1) != 0) {
-			errno = EINVAL;
-			return -1;
-		}
-		bind(root, arg, strrchr(path, '/') + 1);
-	} else { /* drivers_probe: the override wins; without one, nothing binds in this world */
-		override_of(root, arg, ovr, sizeof(ovr));
-		if (ovr[0])
-			bind(root, arg, ovr);
-	}
-	return (ssize_t)n;
+	/* a driver's bind or unbind: the driver is the directory the file is in */
+	base[-1] = '\0';
+	drv = strrchr(path, '/') + 1;
+	if (strcmp(base, "unbind") == 0)
+		r = unbind_store(root, arg, drv);
+	else if (strcmp(base, "bind") == 0)
+		r = bind_store(root, arg, drv);
+	else
+		r = probe_store(root, arg);
+	return r < 0 ? -1 : (ssize_t)n;
 }
 
 static pid_t loaded_in;

@@ -115,6 +115,49 @@ expect_fail() {
 	golden "$name" "$TMPROOT/err"
 }
 
+# ok_run NAME COMMAND...: the command exits 0 with nothing on stderr (one check); its stdout is
+# left in $TMPROOT/out for the checks that follow. Otherwise a loud failure, never a silence.
+ok_run() {
+	local name=$1 got
+	shift
+	"$@" >"$TMPROOT/out" 2>"$TMPROOT/err"
+	got=$?
+	if [ "$got" = 0 ] && [ ! -s "$TMPROOT/err" ]; then
+		pass "$name: exit 0, nothing on stderr"
+	else
+		failt "$name: exit $got, expected 0 and nothing on stderr; stderr: $(head -c 300 "$TMPROOT/err")"
+		return 1
+	fi
+}
+
+# expect_ok NAME COMMAND...: ok_run, then its stdout matches tests/golden/NAME: two checks,
+# both made whatever the first gives (a failing command does not drop the second).
+expect_ok() {
+	local name=$1 st
+	shift
+	ok_run "$name" "$@"
+	st=$?
+	golden "$name" "$TMPROOT/out" && return $st
+}
+
+# expect_ioerr NAME COMMAND...: with stdout on /dev/full (every write fails, ENOSPC) the
+# command exits 74 (EX_IOERR) with the one line "PROGRAM: cannot write to standard output".
+expect_ioerr() {
+	local name=$1 prog=${2##*/} got
+	shift
+	if [ ! -c /dev/full ]; then
+		skip "$name: a write error on stdout (no /dev/full)"
+		return
+	fi
+	"$@" >/dev/full 2>"$TMPROOT/err"
+	got=$?
+	if [ "$got" = 74 ] && [ "$(cat "$TMPROOT/err")" = "$prog: cannot write to standard output" ]; then
+		pass "$name: stdout on /dev/full, exit 74 and one line"
+	else
+		failt "$name: stdout on /dev/full, exit $got, expected 74 and one line; stderr: $(head -c 300 "$TMPROOT/err")"
+	fi
+}
+
 # tree_sum DIR: a fingerprint of every file's path, mode, size and content under DIR, to show
 # that a refused command changed nothing.
 tree_sum() {

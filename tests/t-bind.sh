@@ -41,7 +41,8 @@ for n in 1 2 3; do
 	check "fault at write $n: bind fails (71)" test $st = 71
 	check "fault at write $n: one line naming the write and the error" \
 		grep -q "^bindtool: writing .* Device or resource busy$" "$TMPROOT/err"
-	bt unbind "$H/sys" 0000:03:00.0 mgag200
+	bt unbind "$H/sys" 0000:03:00.0 mgag200 2>"$TMPROOT/err"
+	check "fault at write $n: the undo succeeds, writing nothing the kernel refuses" test $? = 0
 	check "fault at write $n: after the undo the device is as it was" test "$(state 0000:03:00.0)" = "$before"
 done
 # the undo goes on through a failure of its own, and says so: a failing unbind still clears the
@@ -59,3 +60,54 @@ bt bind "$H/sys" "$H/dev" 0000:03:00.0 6 >/dev/null
 PCIPASS_SIM_FAIL=1 bt unbind "$H/sys" 0000:03:00.0 mgag200 2>"$TMPROOT/err"
 check "undo, failing override: reported (71)" test $? = 71
 check "undo, failing override: off vfio-pci at least" test "$(driver 0000:03:00.0)" != vfio-pci
+
+# The stand-in answers as Linux does where the launcher relies on it (drivers/base/bus.c
+# bind_store, unbind_store; vfio-pci's group node)
+cat >"$TMPROOT/sim.host" <<'HOST'
+0000:00:00.0  0600  8086:2020  8086:0000  0   0  -
+0000:3b:00.0  1200  19e5:d801  19e5:0100  17  0  npudrv
+0000:3b:00.1  1200  19e5:d801  19e5:0100  17  0  -
+0000:3c:00.0  1200  19e5:d801  19e5:0100  18  0  otherdrv
+HOST
+mkhost sim "$TMPROOT/sim.host" >/dev/null || { failt "mkhost sim"; exit 1; }
+D=$H/sys/bus/pci/drivers
+# wr NAME FILE TEXT ERRNO-TEXT: one write refused with the kernel's error, nothing moved
+wr() {
+	local sum
+	sum=$(tree_sum "$H")
+	bt write "$2" "$3" 2>"$TMPROOT/err"
+	st=$?
+	check "$1: refused" test $st = 71
+	check "$1: $4" grep -q ": $4\$" "$TMPROOT/err"
+	check "$1: nothing moved" test "$(tree_sum "$H")" = "$sum"
+}
+wr "bind of a device that has a driver" "$D/npudrv/bind" 0000:3b:00.0 "Device or resource busy"
+wr "bind of a device on another driver" "$D/npudrv/bind" 0000:3c:00.0 "Device or resource busy"
+wr "unbind through a driver the device is not on" "$D/otherdrv/unbind" 0000:3b:00.0 "No such device"
+wr "unbind of an unbound device" "$D/npudrv/unbind" 0000:3b:00.1 "No such device"
+wr "vfio-pci's bind without an override (no IDs of its own)" "$D/vfio-pci/bind" 0000:3b:00.1 "No such device"
+bt write "$H/sys/bus/pci/devices/0000:3b:00.1/driver_override" vfio-pci
+wr "bind by a driver the override does not name" "$D/npudrv/bind" 0000:3b:00.1 "No such device"
+bt write "$H/sys/bus/pci/devices/0000:3b:00.1/driver_override" $'\n'
+# the group node: made with the group's first device on vfio-pci, gone with its last, and
+# whoever it was handed to in between keeps it
+bt bind "$H/sys" "$H/dev" 0000:3b:00.0 17 >/dev/null
+check "group node: made root's, 0600, with the first device" test "$(stat -c '%u %a' "$H/dev/vfio/17")" = "0 600"
+chown 4242 "$H/dev/vfio/17"
+bt bind "$H/sys" "$H/dev" 0000:3b:00.1 17 >/dev/null
+bt unbind "$H/sys" 0000:3b:00.0 npudrv
+check "group node: one device of two gone back, the node stays, still its owner's" \
+	test "$(driver 0000:3b:00.0) $(driver 0000:3b:00.1) $(stat -c %u "$H/dev/vfio/17")" = "npudrv vfio-pci 4242"
+bt unbind "$H/sys" 0000:3b:00.1 -
+check "group node: gone with the group's last device" test ! -e "$H/dev/vfio/17"
+
+# the probe binds nothing (PCIPASS_SIM_NOPROBE: as with vfio-pci not loaded): bind_vfio reads
+# the driver link back, refuses, and the undo puts the device back
+before=$(state 0000:3c:00.0)
+PCIPASS_SIM_NOPROBE=1 bt bind "$H/sys" "$H/dev" 0000:3c:00.0 18 >/dev/null 2>"$TMPROOT/err"
+check "the probe binds nothing: bind fails (71)" test $? = 71
+check "the probe binds nothing: one line naming the device and the driver it found" \
+	test "$(cat "$TMPROOT/err")" = "bindtool: 0000:3c:00.0: bound to no driver after the probe, not vfio-pci (is the vfio-pci module loaded?)"
+bt unbind "$H/sys" 0000:3c:00.0 otherdrv
+check "the probe binds nothing: the undo succeeds" test $? = 0
+check "the probe binds nothing: after the undo the device is as it was" test "$(state 0000:3c:00.0)" = "$before"

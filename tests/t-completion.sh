@@ -32,8 +32,18 @@ for a in 0000:3b:00.0 0000:af:00.0 0000:d8:00.0; do
 	holders+=($!)
 done
 trap 'kill "${holders[@]}" 2>/dev/null; rm -rf "$TMPROOT"' EXIT
+# wait_for SECONDS CMD...: poll until CMD holds (a state, however long the machine takes to get
+# there); false when it still does not after SECONDS, for the caller to fail loudly
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
 for a in 0000:3b:00.0 0000:af:00.0 0000:d8:00.0; do
-	for _ in $(seq 50); do grep -q held "$TMPROOT/hold.$a" && break; sleep 0.1; done
+	wait_for 120 grep -q held "$TMPROOT/hold.$a" || { failt "claimhold took no lease on $a within 120 s"; exit 1; }
 done
 kill "${holders[1]}" "${holders[2]}"
 wait "${holders[1]}" "${holders[2]}" 2>/dev/null
@@ -181,45 +191,79 @@ cp "$COMPLETION" "$SHARE/pcipass-probe"
 ln -s pcipass-probe "$SHARE/pcipass-model"
 ln -s pcipass-probe "$SHARE/pcipass-run"
 printf 'set enable-bracketed-paste off\nset bell-style none\n' >"$TMPROOT/inputrc"
-# ptydrive.py RCFILE: an interactive bash reading RCFILE; each line on stdin is typed, then TAB, then
-# the line is quoted into `echo 'RESULT: ...'` (Ctrl-A, Ctrl-E, Enter); prints what each line
-# became, to the last blank
+# ptydrive.py RCFILE: an interactive bash reading RCFILE; line N on stdin is typed, then TAB, then
+# it is quoted into `_res N '...'` (Ctrl-A, Ctrl-E, Enter), which prints "RESULT N:<line>:END N";
+# prints what each line became, one a line. Lockstep: a line is typed only once bash has printed
+# the previous one's result and then its prompt again (readline has the terminal again), each
+# searched for in what bash wrote after that line was typed; keys typed while a command ran
+# would be echoed by the terminal into its output. Within a line readline takes the keys one by
+# one, the completion included, so a line is typed at once. Each wait is bounded (STEP): past
+# it, the driver exits 1 saying what it waited for and what bash wrote.
 cat >"$TMPROOT/ptydrive.py" <<'EOF'
-import os, pty, select, sys, time
+import os, pty, re, select, sys, time
+STEP = 60
 rc = sys.argv[1]
 lines = [l.rstrip("\n") for l in sys.stdin]
 pid, fd = pty.fork()
 if pid == 0:
     os.execvp("bash", ["bash", "--noprofile", "--rcfile", rc, "-i"])
-out = b""
-def read(until, timeout=10):
-    global out
-    end = time.time() + timeout
-    while until not in out and time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.1)
-        if r:
-            try:
-                out += os.read(fd, 65536)
-            except OSError:
-                break
-read(b"READY> ")
-for l in lines:
-    os.write(fd, l.encode() + b"\t")
-    time.sleep(0.1)  # readline completes before it reads on; the pause only keeps the echo tidy
-    os.write(fd, b"\x01echo 'RESULT: \x05'\r")
-    read(b"RESULT: ", 10)
-    read(b"\nREADY> ", 10)
-os.write(fd, b"exit\r")
-read(b"\0", 2)
-for l in out.decode(errors="replace").replace("\r", "").split("\n"):
-    if l.startswith("RESULT: "):
-        print(l[len("RESULT: "):])
+new = b""  # what bash wrote since the last write
+
+def fail(why):
+    sys.stderr.write("ptydrive: %s; bash wrote since the last write: %r\n" % (why, new[-2000:]))
+    sys.exit(1)
+
+def read_some(end, what):
+    global new
+    left = end - time.monotonic()
+    if left <= 0:
+        fail("no %s within %d s" % (what, STEP))
+    if select.select([fd], [], [], left)[0]:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: bash is gone, the terminal closed
+            chunk = b""
+        if not chunk:
+            return False
+        new += chunk
+    return True
+
+def wait(pattern, what):
+    end = time.monotonic() + STEP
+    while True:
+        m = re.search(pattern, new, re.S)
+        if m:
+            return m
+        if not read_some(end, what):
+            fail("bash ended before %s" % what)
+
+def write(keys):
+    global new
+    new = b""
+    os.write(fd, keys)
+
+wait(rb"READY> ", "first prompt")
+results = []
+for n, l in enumerate(lines, 1):
+    write(l.encode() + b"\t\x01_res %d '\x05'\r" % n)
+    m = wait(rb"RESULT %d:([^\r\n]*):END %d\r?\n.*?READY> " % (n, n), "result of line %d and the prompt after it" % n)
+    results.append(m.group(1).decode(errors="replace"))
+write(b"exit\r")
+end = time.monotonic() + STEP
+while read_some(end, "end of bash after exit"):
+    pass
+_, st = os.waitpid(pid, 0)
+if not os.WIFEXITED(st) or os.WEXITSTATUS(st) != 0:
+    fail("bash ended with status %#x after exit" % st)
+for r in results:
+    print(r)
 EOF
 typed() { # MODE LINE...: what TAB makes of each LINE in an interactive bash (MODE bc or plain)
 	local mode=$1
 	shift
 	{
 		echo "PS1='READY> '; PATH=$BUILD:\$PATH; cd '$CWD'"
+		echo "_res() { printf 'RESULT %s:%s:END %s\n' \"\$1\" \"\$2\" \"\$1\"; }"
 		if [ "$mode" = bc ]; then
 			echo ". '$BASH_COMPLETION'"
 			echo "_dump() { printf '%s\n' \"\${COMP_WORDS[@]}\" >'$TMPROOT/words'; }; complete -F _dump dumpwords"
@@ -227,29 +271,46 @@ typed() { # MODE LINE...: what TAB makes of each LINE in an interactive bash (MO
 			echo ". '$COMPLETION'"
 		fi
 	} >"$TMPROOT/rc.$mode"
+	# (timeout: only should python itself hang; each of its waits is bounded)
 	printf '%s\n' "$@" | HOME=$TMPROOT/home INPUTRC=$TMPROOT/inputrc TERM=dumb \
 		XDG_DATA_DIRS=$TMPROOT/share BASH_COMPLETION_USER_DIR=$TMPROOT/none \
-		timeout 60 python3 "$TMPROOT/ptydrive.py" "$TMPROOT/rc.$mode"
+		timeout 900 python3 "$TMPROOT/ptydrive.py" "$TMPROOT/rc.$mode"
+}
+# typed_ok WHAT STATUS: the driver's exit status, its complaint shown when it failed
+typed_ok() {
+	if [ "$2" = 0 ]; then
+		pass "$1: the interactive bash answered each line, in lockstep"
+	else
+		failt "$1: the pseudo-terminal driver exited $2"
+		sed 's/^/#   /' "$TMPROOT/typed.err"
+	fi
 }
 SECONDS=0
 for mode in bc plain; do
 	[ $mode = bc ] && [ ! -r "$BASH_COMPLETION" ] && continue
 	typed $mode "pcipass-model -c $CONF del" "pcipass-model -c $CONF delete At" \
 		"pcipass-run -c $CONF --release 0000:d" "pcipass-run --config=$CONF -r 0000:a" \
-		"pcipass-probe -c $CONF --al" "pcipass-run -c $CONF vm1" >"$TMPROOT/typed.$mode"
-	check "$mode, TAB: 'pcipass-model -c CONF del' -> 'delete '" \
-		grep -qxF "pcipass-model -c $CONF delete " "$TMPROOT/typed.$mode"
-	check "$mode, TAB: 'pcipass-model -c CONF delete At' -> 'Atlas-800 '" \
-		grep -qxF "pcipass-model -c $CONF delete Atlas-800 " "$TMPROOT/typed.$mode"
-	check "$mode, TAB: 'pcipass-run -c CONF --release 0000:d' -> '0000:d8:00.0 '" \
-		grep -qxF "pcipass-run -c $CONF --release 0000:d8:00.0 " "$TMPROOT/typed.$mode"
-	check "$mode, TAB: 'pcipass-run --config=CONF -r 0000:a' -> '0000:af:00.0 '" \
-		grep -qxF "pcipass-run --config=$CONF -r 0000:af:00.0 " "$TMPROOT/typed.$mode"
-	check "$mode, TAB: 'pcipass-probe -c CONF --al' -> '--all '" \
-		grep -qxF "pcipass-probe -c $CONF --all " "$TMPROOT/typed.$mode"
-	check "$mode, TAB: 'pcipass-run -c CONF vm1' -> 'vm1.ini '" \
-		grep -qxF "pcipass-run -c $CONF vm1.ini " "$TMPROOT/typed.$mode"
-	[ "$(wc -l <"$TMPROOT/typed.$mode")" = 6 ] || sed 's/^/#   /' "$TMPROOT/typed.$mode"
+		"pcipass-probe -c $CONF --al" "pcipass-run -c $CONF vm1" >"$TMPROOT/typed.$mode" 2>"$TMPROOT/typed.err"
+	typed_ok $mode $?
+	# what each line became, in the order typed (NAME|LINE|: the | keeps LINE's last blank)
+	i=0
+	while IFS='|' read -r name want _; do
+		i=$((i + 1))
+		got=$(sed -n "${i}p" "$TMPROOT/typed.$mode")
+		if [ "$got" = "$want" ]; then
+			pass "$mode, TAB: $name"
+		else
+			failt "$mode, TAB: $name; got '$(show "$got")'"
+		fi
+	done <<EOF
+'pcipass-model -c CONF del' -> 'delete '|pcipass-model -c $CONF delete |
+'pcipass-model -c CONF delete At' -> 'Atlas-800 '|pcipass-model -c $CONF delete Atlas-800 |
+'pcipass-run -c CONF --release 0000:d' -> '0000:d8:00.0 '|pcipass-run -c $CONF --release 0000:d8:00.0 |
+'pcipass-run --config=CONF -r 0000:a' -> '0000:af:00.0 '|pcipass-run --config=$CONF -r 0000:af:00.0 |
+'pcipass-probe -c CONF --al' -> '--all '|pcipass-probe -c $CONF --all |
+'pcipass-run -c CONF vm1' -> 'vm1.ini '|pcipass-run -c $CONF vm1.ini |
+EOF
+	check "$mode, TAB: six lines typed, six results" test "$(wc -l <"$TMPROOT/typed.$mode")" = 6
 done
 if [ -r "$BASH_COMPLETION" ]; then
 	check "bash-completion loaded the file from completions/pcipass-model (a link to pcipass-probe)" \
@@ -258,7 +319,8 @@ if [ -r "$BASH_COMPLETION" ]; then
 			grep -q '^complete -F _pcipass_run pcipass-run$'"
 	# the driver's COMP_WORDS are those bash makes
 	line="dumpwords --config=/x/y.conf -c a --release 0000:3b:00.0 0000:"
-	typed bc "$line" >/dev/null
+	typed bc "$line" >/dev/null 2>"$TMPROOT/typed.err"
+	typed_ok "dumpwords" $?
 	echo "$line" | SPLIT_ONLY=1 bash --norc --noprofile "$TMPROOT/driver.sh" plain "$COMPLETION" >"$TMPROOT/words.driver"
 	check "the driver splits COMP_WORDS as interactive bash does (':' and '=' words of their own)" \
 		cmp -s "$TMPROOT/words" "$TMPROOT/words.driver"

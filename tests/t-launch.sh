@@ -158,7 +158,7 @@ before=$(leases)
 $RUN -c "$C" "$TMPROOT/rep.ini" >"$TMPROOT/report7" 2>"$TMPROOT/err7"
 check "a QEMU the VM's identity cannot execute: refused (78)" test $? = 78
 check "a QEMU the VM's identity cannot execute: the last line says so" \
-	bash -c "tail -n 1 '$TMPROOT/err7' | grep -q '^pcipass-run: qemu: .*qemu-root-only cannot be executed by the VM.s identity (uid $FIRST)$'"
+	bash -c "tail -n 1 '$TMPROOT/err7' | grep -q '^pcipass-run: qemu: .*qemu-root-only cannot be executed by the VM.s identity (uid $FIRST): Permission denied$'"
 check "a QEMU the VM's identity cannot execute: uid leases and sockets as before" test "$(leases)" = "$before"
 
 # gid 0 among vm_groups is root's group: refused unless allow_root_vm

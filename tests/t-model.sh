@@ -38,7 +38,7 @@ names_arg() {
 no_temporaries() { [ -z "$(find "$D" -mindepth 1 -name '.*.??????')" ]; }
 
 # --- create: what is accepted, and what is written ---
-$M create Atlas-800 npu 0x19E5 0XD801 >"$TMPROOT/out" && golden model-create-out "$TMPROOT/out"
+expect_ok model-create-out $M create Atlas-800 npu 0x19E5 0XD801
 golden model-create-file "$D/Atlas-800.conf"
 check "create: file mode 0644" test "$(stat -c %a "$D/Atlas-800.conf")" = 644
 check "create: no temporary left in models.d" no_temporaries
@@ -53,8 +53,8 @@ long_name=$(printf 'n%.0s' {1..64})
 long_type=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123_-
 check "create: 64-character name and 32-character DEV_TYPE accepted" \
 	bash -c "$M create $long_name $long_type 1234 0001 >/dev/null"
-check "create: the long model is listed with its type" \
-	bash -c "$M list | grep -q '^$long_name  $long_type '"
+ok_run "list, the long model" $M list
+check "create: the long model is listed with its type" grep -q "^$long_name  $long_type " "$TMPROOT/out"
 check "delete: a single-model file is removed" bash -c "$M delete $long_name >/dev/null"
 check "delete: its file is gone" test ! -e "$D/$long_name.conf"
 check "create, delete: no temporary left in models.d" no_temporaries
@@ -148,7 +148,7 @@ check "the races left no temporary" no_temporaries
 rm -f "$D"/Race*.conf
 
 # --- hand-written files: every violation found by check and by the probe, with file:line ---
-$PROBE -c "$CONF" -q # the inventory and its lock exist: a refused probe must change neither
+ok_run "probe" $PROBE -c "$CONF" -q # the inventory and its lock exist: a refused probe must change neither
 bad() { # bad NAME TEXT [STATUS]: models.d holding the models above plus bad.conf with TEXT
 	local name=$1 st=${3:-65} before
 	printf '%b' "$2" >"$D/bad.conf"
@@ -218,7 +218,8 @@ rm "$D/huge.conf"
 # more than MODELS_MAX (4096) models: refused, and the place is named (SPEC: every violation
 # names its file and line)
 # (the models already in $D count too: the first one over the limit is [M(4096 - had)])
-had=$($M list | tail -n +2 | wc -l)
+ok_run "list, before the 4097 models" $M list
+had=$(tail -n +2 "$TMPROOT/out" | wc -l)
 awk 'BEGIN { for (i = 0; i < 4097; i++) printf "[M%d]\ndev_type = NPU\nvendor_id = 1234\ndevice_id = %04x\n", i, i }' >"$D/many.conf"
 chmod 644 "$D/many.conf"
 $M check >/dev/null 2>"$TMPROOT/err"
@@ -238,7 +239,7 @@ printf 'junk\n' >"$D/old.conf.dpkg-old"
 printf 'junk\n' >"$D/UPPER.CONF"
 : >"$D/empty.conf"
 chmod 644 "$D"/* "$D"/.swap.conf
-$M check >"$TMPROOT/out" 2>&1 && golden model-check-ok "$TMPROOT/out"
+expect_ok model-check-ok $M check
 $PROBE -c "$CONF" -q
 check "the probe reads the same models.d" test $? = 0
 
@@ -276,23 +277,26 @@ else
 fi
 
 # --- list ---
-$M list >"$TMPROOT/out" && golden model-list "$TMPROOT/out"
-$M list --json >"$TMPROOT/out" && golden model-list-json "$TMPROOT/out"
+expect_ok model-list $M list
+expect_ok model-list-json $M list --json
 json_ok() { python3 -m json.tool "$1" >/dev/null; }
 if command -v python3 >/dev/null; then
 	check "list --json is valid JSON" json_ok "$TMPROOT/out"
 else
 	skip "list --json validity (no python3)"
 fi
+# a list that could not be written is a failure (74), never a silent exit 0
+expect_ioerr "list" $M list
+expect_ioerr "list --json" $M list --json
 # an empty models.d, in a directory whose name needs escaping in JSON
 E=$TMPROOT/'odd "name" \ dir'
 mkdir -p "$E"
 printf '[host]\nmodels_dir = %s\n' "$E" >"$TMPROOT/odd.conf"
 chmod 644 "$TMPROOT/odd.conf"
-$MODEL -c "$TMPROOT/odd.conf" list >"$TMPROOT/out" && golden model-list-empty "$TMPROOT/out"
-$MODEL -c "$TMPROOT/odd.conf" list --json >"$TMPROOT/out" && golden model-list-empty-json "$TMPROOT/out"
-$MODEL -c "$TMPROOT/odd.conf" create Odd NPU 1234 0002 >/dev/null
-$MODEL -c "$TMPROOT/odd.conf" list --json >"$TMPROOT/out"
+expect_ok model-list-empty $MODEL -c "$TMPROOT/odd.conf" list
+expect_ok model-list-empty-json $MODEL -c "$TMPROOT/odd.conf" list --json
+ok_run "create in the odd directory" $MODEL -c "$TMPROOT/odd.conf" create Odd NPU 1234 0002
+ok_run "list --json, the odd directory" $MODEL -c "$TMPROOT/odd.conf" list --json
 if command -v python3 >/dev/null; then
 	check "list --json escapes a file name with quotes and backslashes" \
 		python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); assert m[0]["file"] == sys.argv[2] + "/Odd.conf"' \
@@ -318,7 +322,7 @@ hold() {
 }
 release() { kill "$holder"; wait "$holder" 2>/dev/null; }
 
-$PROBE -c "$CONF" -q # the inventory maps 0000:3b:00.0 and 0000:af:00.0 to Atlas-800
+ok_run "probe, before the deletes" $PROBE -c "$CONF" -q # the inventory maps 0000:3b:00.0 and 0000:af:00.0 to Atlas-800
 hold 0000:3b:00.0 worker-1 Atlas-800
 refuse delete-inuse 75 delete Atlas-800
 refuse delete-inuse-probe 75 delete --probe Atlas-800
@@ -329,12 +333,12 @@ refuse delete-inuse-inventory 75 delete Atlas-800
 release
 # a live claim on a device of another model, and the stale claims left above, do not count
 hold 0000:d8:00.0 worker-3 Q
-$M delete --probe Atlas-800 >"$TMPROOT/out" && golden model-delete-out "$TMPROOT/out"
+expect_ok model-delete-out $M delete --probe Atlas-800
 release
 check "delete: the file is gone" test ! -e "$D/Atlas-800.conf"
 check "delete --probe: no Atlas-800 left in the inventory" \
 	bash -c "! grep -q 'model *= Atlas-800$' '$H/var/inventory.ini'"
-$M create --probe Atlas-800 NPU 19e5 d801 >"$TMPROOT/out" && golden model-create-probe-out "$TMPROOT/out"
+expect_ok model-create-probe-out $M create --probe Atlas-800 NPU 19e5 d801
 check "create --probe: the inventory has the model again" \
 	grep -q 'model *= Atlas-800$' "$H/var/inventory.ini"
 check "delete, create: no temporary left in models.d" no_temporaries

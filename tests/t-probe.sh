@@ -10,8 +10,8 @@ silent() { "$@" >/dev/null 2>&1; } # (check NAME CMD >/dev/null would hide the o
 traced=(env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace)
 
 models() { # the seed models of these tests
-	$MODEL -c "$CONF" create Atlas-800 NPU 19e5 d801 >/dev/null &&
-		$MODEL -c "$CONF" create Alveo-U50 FPGA 10ee 903f >/dev/null
+	ok_run "create Atlas-800" $MODEL -c "$CONF" create Atlas-800 NPU 19e5 d801
+	ok_run "create Alveo-U50" $MODEL -c "$CONF" create Alveo-U50 FPGA 10ee 903f
 }
 inv() { echo "$H/var/inventory.ini"; }
 # sections FILE: the device sections of an inventory, on one line
@@ -25,7 +25,7 @@ counted() { [ "$(sed -n 's/^devices   = //p' "$1")" = "$(grep -c '^\[0000:' "$1"
 # (not through libpci), so this is a cross-check, not libpci compared with itself. lspci's -mm
 # prints a subsystem only when its vendor is neither 0000 nor ffff; the probe's side follows.
 probe_vs_lspci() {
-	local name=$1 sys=${2:-$H/sys}
+	local name=$1 sys=${2:-$H/sys} st
 	if ! command -v lspci >/dev/null || ! command -v python3 >/dev/null; then
 		skip "probe vs lspci on $name (needs lspci and python3)"
 		return
@@ -45,10 +45,11 @@ for d in json.load(sys.stdin):
         sub = "-"
     print(d["address"], d["class"], d["vendor_id"] + ":" + d["device_id"], sub,
           d["driver"] or "-", d["numa_node"], d["iommu_group"])' | sort >"$TMPROOT/probe.$name"
-	if [ -s "$TMPROOT/lspci.$name" ] && cmp -s "$TMPROOT/lspci.$name" "$TMPROOT/probe.$name"; then
+	st=$? # (pipefail: the probe's status, or python's)
+	if [ $st = 0 ] && [ -s "$TMPROOT/lspci.$name" ] && cmp -s "$TMPROOT/lspci.$name" "$TMPROOT/probe.$name"; then
 		pass "$name: --all --json and lspci -vmm -k agree on all $(wc -l <"$TMPROOT/lspci.$name") devices"
 	else
-		failt "$name: --all --json and lspci -vmm -k disagree (< lspci, > probe)"
+		failt "$name: --all --json (exit $st) and lspci -vmm -k disagree (< lspci, > probe)"
 		diff "$TMPROOT/lspci.$name" "$TMPROOT/probe.$name" | sed 's/^/#   /'
 	fi
 }
@@ -59,11 +60,11 @@ mkhost seed "$ROOT/conf/example-host.txt" || { failt "mkhost"; exit 1; }
 # excluded devices (NIC, SATA, VGA), so their absence from the inventory proves the exclusion.
 printf 'exclude = 00:1f.2 0000:00:19.0\nexclude = 03:00.0\n' >>"$CONF"
 models
-$MODEL -c "$CONF" create NicPT ETHER 8086 15b8 >/dev/null
-$MODEL -c "$CONF" create SataPT STORAGE 8086 2826 >/dev/null
-$MODEL -c "$CONF" create MgaPT DISPLAY 102b 0536 >/dev/null
+ok_run "create NicPT" $MODEL -c "$CONF" create NicPT ETHER 8086 15b8
+ok_run "create SataPT" $MODEL -c "$CONF" create SataPT STORAGE 8086 2826
+ok_run "create MgaPT" $MODEL -c "$CONF" create MgaPT DISPLAY 102b 0536
 # a model matching three root ports (8086:2030): bridges are never inventoried all the same
-$MODEL -c "$CONF" create PortTest ACCEL 8086 2030 >/dev/null
+ok_run "create PortTest" $MODEL -c "$CONF" create PortTest ACCEL 8086 2030
 $PROBE -c "$CONF" >"$TMPROOT/out" 2>"$TMPROOT/err"
 check "seed: exit 0, nothing on stderr" test $? = 0 -a ! -s "$TMPROOT/err"
 golden probe-seed-out "$TMPROOT/out"
@@ -72,15 +73,18 @@ check "seed: inventory mode 0644" test "$(stat -c %a "$(inv)")" = 644
 check "seed: exactly the NPUs and the FPGA, in address order (no bridge, nothing excluded)" \
 	test "$(sections "$(inv)")" = "0000:3b:00.0 0000:af:00.0 0000:d8:00.0 "
 check "seed: devices = N matches the sections" counted "$(inv)"
-$PROBE -c "$CONF" --all >"$TMPROOT/all" && golden probe-seed-all "$TMPROOT/all"
+expect_ok probe-seed-all $PROBE -c "$CONF" --all
+cp "$TMPROOT/out" "$TMPROOT/all"
 check "--all: every device of the host, bridges included" test "$(grep -c '^0000:' "$TMPROOT/all")" = 15
 check "--all: the three root ports matching PortTest say (bridge)" \
 	test "$(grep -c '^0000:..:..\..  0604   8086:2030 .* (bridge) ' "$TMPROOT/all")" = 3
 check "--all: the excluded devices matching NicPT, SataPT and MgaPT say (excluded)" \
 	test "$(grep -cE '^0000:(00:19\.0|00:1f\.2|03:00\.0) .* \(excluded\) ' "$TMPROOT/all")" = 3
-$PROBE -c "$CONF" --all --json >"$TMPROOT/all.json" && golden probe-seed-all-json "$TMPROOT/all.json"
-$PROBE -c "$CONF" --list >"$TMPROOT/out" && golden probe-seed-list "$TMPROOT/out"
-$PROBE -c "$CONF" --list --json >"$TMPROOT/list.json"
+expect_ok probe-seed-all-json $PROBE -c "$CONF" --all --json
+cp "$TMPROOT/out" "$TMPROOT/all.json"
+expect_ok probe-seed-list $PROBE -c "$CONF" --list
+ok_run "--list --json" $PROBE -c "$CONF" --list --json
+cp "$TMPROOT/out" "$TMPROOT/list.json"
 sed 's/"generated": "[0-9T:Z-]*"/"generated": "@STAMP@"/' "$TMPROOT/list.json" >"$TMPROOT/list.json.n"
 golden probe-seed-list-json "$TMPROOT/list.json.n"
 if command -v python3 >/dev/null; then
@@ -89,11 +93,17 @@ if command -v python3 >/dev/null; then
 else
 	skip "JSON validity (no python3)"
 fi
+# a listing that could not be written is a failure (74), never a silent exit 0
+expect_ioerr "--all" $PROBE -c "$CONF" --all
+expect_ioerr "--all --json" $PROBE -c "$CONF" --all --json
+expect_ioerr "--list" $PROBE -c "$CONF" --list
+expect_ioerr "--list --json" $PROBE -c "$CONF" --list --json
 # the names come from the configured pci_ids, not the system's: rename a vendor in a copy
 sed 's/^10ee  Xilinx Corporation$/10ee  Xilinx Renamed For The Test/' "$ROOT/tests/data/pci.ids" >"$TMPROOT/pci.ids"
 sed "s|^pci_ids .*|pci_ids = $TMPROOT/pci.ids|" "$CONF" >"$TMPROOT/ids.conf"
+ok_run "--all with another pci_ids" $PROBE -c "$TMPROOT/ids.conf" --all
 check "--all: names come from the configured pci_ids" \
-	bash -c "'$PROBE' -c '$TMPROOT/ids.conf' --all | grep -q '^0000:d8:00.0 .*: Xilinx Renamed For The Test Device 903f$'"
+	grep -q '^0000:d8:00.0 .*: Xilinx Renamed For The Test Device 903f$' "$TMPROOT/out"
 probe_vs_lspci seed
 
 # --- failures: non-zero sysexits status, one line on stderr, the inventory untouched ---
@@ -116,49 +126,49 @@ before=$(stat -c '%i %y' "$(inv)")
 stamp=$(grep '^generated' "$(inv)")
 sleep 1.1 # a rewrite would now carry another stamp and mtime
 $PROBE -c "$CONF" -q >"$TMPROOT/out" 2>&1
-check "-q: silent on success (stdout and stderr)" test ! -s "$TMPROOT/out"
+check "-q: exit 0, silent on success (stdout and stderr)" test $? = 0 -a ! -s "$TMPROOT/out"
 check "unchanged run: same inode and mtime" test "$(stat -c '%i %y' "$(inv)")" = "$before"
 check "unchanged run: same stamp" test "$(grep '^generated' "$(inv)")" = "$stamp"
-$PROBE -c "$CONF" >"$TMPROOT/out"
+ok_run "unchanged run" $PROBE -c "$CONF"
 check "unchanged run says so" grep -q ', unchanged$' "$TMPROOT/out"
 check "unchanged run (twice): still no write" test "$(stat -c '%i %y' "$(inv)")" = "$before"
 # a change (the FPGA bound to vfio-pci by editing its driver link) rewrites it
 ln -sfn ../../../bus/pci/drivers/vfio-pci "$H/sys/devices/pci0000:00/0000:d8:00.0/driver"
-$PROBE -c "$CONF" -q
+ok_run "driver changed: probe" $PROBE -c "$CONF" -q
 check "driver changed: rewritten (new inode and mtime)" test "$(stat -c '%i %y' "$(inv)")" != "$before"
 check "driver changed: new stamp" test "$(grep '^generated' "$(inv)")" != "$stamp"
 check "driver changed: new driver recorded" \
 	bash -c "grep -A 10 '^\[0000:d8:00.0\]' '$(inv)' | grep -q '^driver      = vfio-pci$'"
 # a change of models (a narrower model now takes one NPU) rewrites it too
 before=$(stat -c '%i %y' "$(inv)")
-$MODEL -c "$CONF" create Atlas-800-B NPU 19e5 d801 --subsystem 19e5:0100 >/dev/null
-$PROBE -c "$CONF" >"$TMPROOT/out"
+ok_run "create Atlas-800-B" $MODEL -c "$CONF" create Atlas-800-B NPU 19e5 d801 --subsystem 19e5:0100
+ok_run "model added: probe" $PROBE -c "$CONF"
 check "model added: says written" grep -q ', written$' "$TMPROOT/out"
 check "model added: rewritten" test "$(stat -c '%i %y' "$(inv)")" != "$before"
 check "model added: the NPUs now have it" test "$(grep -c '^model       = Atlas-800-B$' "$(inv)")" = 2
 rm "$H/etc/models.d/Atlas-800-B.conf" # (as configuration management would)
-$PROBE -c "$CONF" -q
+ok_run "model removed: probe" $PROBE -c "$CONF" -q
 
 # --- claims in --list ---
 "$BUILD/claimhold" "$H/run" 0000:3b:00.0 npu-worker-1 >"$TMPROOT/hold" &
 holder=$!
 for _ in $(seq 50); do grep -q held "$TMPROOT/hold" && break; sleep 0.1; done
-$PROBE -c "$CONF" --list >"$TMPROOT/out"
+ok_run "--list, a claim held" $PROBE -c "$CONF" --list
 check "--list: claimed by the VM with its pid" grep -q "^0000:3b:00.0 .*  claimed by npu-worker-1 (pid $holder)$" "$TMPROOT/out"
 golden probe-list-claimed "$TMPROOT/out"
-$PROBE -c "$CONF" --list --json >"$TMPROOT/out"
+ok_run "--list --json, a claim held" $PROBE -c "$CONF" --list --json
 check "--list --json: claimed" grep -q "\"state\": \"claimed\", \"vm\": \"npu-worker-1\", \"pid\": $holder, \"released\": false" "$TMPROOT/out"
 sum=$(tree_sum "$H/run")
-$PROBE -c "$CONF" -q --prom "$H/var/pcipass.prom"
+ok_run "--prom, a claim held" $PROBE -c "$CONF" -q --prom "$H/var/pcipass.prom"
 golden probe-prom-claimed "$H/var/pcipass.prom"
 check "--list and --prom test the claim without touching it" test "$(tree_sum "$H/run")" = "$sum"
 kill $holder
 wait $holder 2>/dev/null
-$PROBE -c "$CONF" --list >"$TMPROOT/out"
+ok_run "--list, the holder dead" $PROBE -c "$CONF" --list
 check "--list: dead holder -> free (not yet released)" grep -q "^0000:3b:00.0 .*  free (not yet released)$" "$TMPROOT/out"
 check "--list: the dead holder's claim file is still there" test -f "$H/run/claims/0000:3b:00.0"
 check "--list: never claimed -> free" grep -q "^0000:af:00.0 .*  free$" "$TMPROOT/out"
-$PROBE -c "$CONF" --list --json >"$TMPROOT/out"
+ok_run "--list --json, the holder dead" $PROBE -c "$CONF" --list --json
 check "--list --json: dead holder -> free, not released" \
 	grep -q '"address": "0000:3b:00.0", .*"state": "free", "vm": "", "pid": 0, "released": false' "$TMPROOT/out"
 check "--list --json: never claimed -> free, released" \
@@ -168,14 +178,14 @@ check "--list --json: never claimed -> free, released" \
 # atomic: a new file each time (rename over the old one), mode 0644, no temporary left behind
 prom=$H/var/pcipass.prom
 ino=$(stat -c %i "$prom")
-$PROBE -c "$CONF" -q --prom "$prom"
+ok_run "--prom" $PROBE -c "$CONF" -q --prom "$prom"
 check "--prom: counts by model, NUMA node and state" \
 	grep -q '^pcipass_devices{model="Atlas-800",dev_type="NPU",numa_node="0",state="free"} 1$' "$prom"
 check "--prom: replaced by a new file, not rewritten in place" test "$(stat -c %i "$prom")" != "$ino"
 check "--prom: mode 0644, no temporary left" \
 	test "$(stat -c %a "$prom")" = 644 -a -z "$(find "$H/var" -name '.pcipass.prom.??????')"
 if command -v strace >/dev/null; then
-	"${traced[@]}" -f -qq -e trace=openat,rename,renameat,renameat2 -o "$TMPROOT/strace" $PROBE -c "$CONF" -q --prom "$prom"
+	ok_run "--prom under strace" "${traced[@]}" -f -qq -e trace=openat,rename,renameat,renameat2 -o "$TMPROOT/strace" $PROBE -c "$CONF" -q --prom "$prom"
 	check "--prom: written through a temporary renamed into place" \
 		grep -q "rename.*\"$H/var/.pcipass.prom.......\", .*\"$prom\"" "$TMPROOT/strace"
 	check "--prom: the file itself is never opened for writing" \
@@ -188,48 +198,57 @@ if command -v promtool >/dev/null; then
 else
 	skip "promtool check metrics (Debian package prometheus not installed; the golden file checks the format)"
 fi
-$PROBE -c "$TMPROOT/nosys.conf" -q --prom "$prom" 2>/dev/null
-check "failed probe: exit non-zero, prom says success 0" \
-	test $? != 0 -a "$(grep '^pcipass_probe_success' "$prom")" = "pcipass_probe_success 0"
+expect_fail probe-no-sysfs 71 $PROBE -c "$TMPROOT/nosys.conf" -q --prom "$prom"
+check "failed probe: prom says success 0" \
+	test "$(grep '^pcipass_probe_success' "$prom")" = "pcipass_probe_success 0"
 golden probe-prom-failed "$prom"
-$PROBE -c "$CONF" -q --prom "$prom"
+ok_run "probe ok again" $PROBE -c "$CONF" -q --prom "$prom"
 check "probe ok again: prom says success 1" grep -q '^pcipass_probe_success 1$' "$prom"
 
 # --- disabled: the inventory written empty, marked disabled; --list says so ---
 printf 'disable_custom_device = true\n' >>"$CONF"
-$PROBE -c "$CONF" >"$TMPROOT/out" 2>&1
+ok_run "disabled: probe" $PROBE -c "$CONF"
 check "disabled: the probe says so" grep -q ': 0 custom devices (disabled), written$' "$TMPROOT/out"
 golden probe-disabled-inventory "$(inv)"
-$PROBE -c "$CONF" --list >"$TMPROOT/out" && golden probe-disabled-list "$TMPROOT/out"
-$PROBE -c "$CONF" --list --json >"$TMPROOT/out"
+expect_ok probe-disabled-list $PROBE -c "$CONF" --list
+ok_run "disabled: --list --json" $PROBE -c "$CONF" --list --json
 check "disabled: --list --json says so" grep -q '^{"disabled": true, "generated": "[^"]*", "devices": \[\]}$' "$TMPROOT/out"
-$PROBE -c "$CONF" -q --prom "$prom"
+ok_run "disabled: --prom" $PROBE -c "$CONF" -q --prom "$prom"
 check "disabled: prom says so, with no devices" \
 	bash -c "grep -q '^pcipass_custom_devices_disabled 1$' '$prom' && ! grep -q '^pcipass_devices{' '$prom'"
 
 # --- other hosts ---
 mkhost empty "$ROOT/tests/hosts/empty.host"
 models
-$PROBE -c "$CONF" -q && golden probe-empty-inventory "$(inv)"
-check "empty bus: --all --json is []" test "$($PROBE -c "$CONF" --all --json)" = "[]"
+ok_run "empty bus: probe" $PROBE -c "$CONF" -q
+golden probe-empty-inventory "$(inv)"
+ok_run "empty bus: --all --json" $PROBE -c "$CONF" --all --json
+check "empty bus: --all --json is []" test "$(cat "$TMPROOT/out")" = "[]"
 
+# an empty models.d (a host where no model was made yet) is no error: an inventory of none
 mkhost nomodels "$ROOT/conf/example-host.txt"
-$PROBE -c "$CONF" -q && golden probe-nomodels-inventory "$(inv)"
+ok_run "empty models.d: probe" $PROBE -c "$CONF" -q
+golden probe-nomodels-inventory "$(inv)"
+check "empty models.d: devices = 0" grep -qx 'devices   = 0' "$(inv)"
+ok_run "empty models.d: --list" $PROBE -c "$CONF" --list
+check "empty models.d: --list shows no device" test "$(grep -c '^0000:' "$TMPROOT/out")" = 0
 
 # one vendor:device, subsystems 19e5:0100, 19e5:0200 and 0000:0000: the narrowed model takes
 # its subsystem, the plain one the rest
 mkhost subsys "$ROOT/tests/hosts/subsys.host"
-$MODEL -c "$CONF" create Plain NPU 19e5 d801 >/dev/null
-$MODEL -c "$CONF" create Narrow NPU 19e5 d801 --subsystem 19e5:0200 >/dev/null
-$PROBE -c "$CONF" -q && golden probe-subsys-inventory "$(inv)"
+ok_run "create Plain" $MODEL -c "$CONF" create Plain NPU 19e5 d801
+ok_run "create Narrow" $MODEL -c "$CONF" create Narrow NPU 19e5 d801 --subsystem 19e5:0200
+ok_run "subsys: probe" $PROBE -c "$CONF" -q
+golden probe-subsys-inventory "$(inv)"
 check "subsys: narrowed model beats the plain one, the plain one takes the rest" \
 	test "$(sed -n 's/^model       = //p' "$(inv)" | tr '\n' ' ')" = "Plain Narrow Plain "
 probe_vs_lspci subsys
 # only subsystem-narrowed models: the device with another subsystem matches none
 mkhost subsys2 "$ROOT/tests/hosts/subsys.host"
-$MODEL -c "$CONF" create OnlyA NPU 19e5 d801 --subsystem 19e5:0100 >/dev/null
-$MODEL -c "$CONF" create OnlyB NPU 19e5 d801 --subsystem 19e5:0200 >/dev/null
-$PROBE -c "$CONF" -q && golden probe-subsys-only-inventory "$(inv)"
+ok_run "create OnlyA" $MODEL -c "$CONF" create OnlyA NPU 19e5 d801 --subsystem 19e5:0100
+ok_run "create OnlyB" $MODEL -c "$CONF" create OnlyB NPU 19e5 d801 --subsystem 19e5:0200
+ok_run "subsys only: probe" $PROBE -c "$CONF" -q
+golden probe-subsys-only-inventory "$(inv)"
 check "subsys only: the device of no model's subsystem is left out" \
 	test "$(sections "$(inv)")" = "0000:01:00.0 0000:02:00.0 "
 
@@ -272,15 +291,13 @@ awk 'BEGIN { for (i = 0; i < 14000; i++)
 	>"$TMPROOT/many.host"
 mkhost many "$TMPROOT/many.host"
 long_name=$(printf 'N%.0s' $(seq 64)) long_type=$(printf 'T%.0s' $(seq 32))
-$MODEL -c "$CONF" create "$long_name" "$long_type" 19e5 d801 >/dev/null
+ok_run "create the 64-character model" $MODEL -c "$CONF" create "$long_name" "$long_type" 19e5 d801
 $PROBE -c "$CONF" -q 2>"$TMPROOT/err"
 if [ $? = 0 ]; then
 	echo "# 14000 devices: the probe wrote $(wc -c <"$(inv)") bytes"
-	$PROBE -c "$CONF" --list >/dev/null 2>"$TMPROOT/err"
-	check "14000 devices: --list reads the inventory the probe wrote" test ! -s "$TMPROOT/err"
-	sed 's/^/#   /' "$TMPROOT/err"
+	ok_run "14000 devices: --list reads the inventory the probe wrote" $PROBE -c "$CONF" --list
 	before=$(stat -c '%i %y' "$(inv)")
-	$PROBE -c "$CONF" >"$TMPROOT/out" 2>&1
+	ok_run "14000 devices: a second run" $PROBE -c "$CONF"
 	check "14000 devices: a second run finds nothing changed and writes nothing" \
 		test "$(stat -c '%i %y' "$(inv)")" = "$before"
 	sed 's/^/#   /' "$TMPROOT/out"

@@ -34,7 +34,7 @@ host() {
 	for s in A B; do
 		sed "s|^models_dir .*|models_dir = $H/etc/models.$s|" "$CONF" >"$H/etc/conf.$s"
 		models_set $s
-		$PROBE -c "$CONF" -q
+		ok_run "$1: set $s: a single probe" $PROBE -c "$CONF" -q
 		grep -v '^generated = ' "$INV" >"$TMPROOT/ref.$s"
 		check "$1: set $s: a single probe's inventory parses (--list)" silent $PROBE -c "$CONF" --list
 	done
@@ -129,7 +129,7 @@ check "SIGKILL x$KILLS: never more than one temporary" test "$piled" = 0
 check "SIGKILL x$KILLS: runs were killed, and others got their inventory in place" \
 	test "$killed" -ge $((KILLS / 4)) -a "$rewrites" -ge 1
 models_set "$(other "$cur")"
-$PROBE -c "$CONF" -q
+ok_run "after the kills: the next probe" $PROBE -c "$CONF" -q
 check "after the kills: the next writing run sweeps the temporary and writes the new set" \
 	test "$(temps)" = 0 -a "$(state)" = "$(other "$cur")"
 check "after the kills: --list reads it" silent $PROBE -c "$CONF" --list
@@ -170,28 +170,72 @@ check "8 rival probes at once (sets A and B) x$ROUNDS: all exit 0, one whole inv
 # --- a lock held by someone else ---
 # Proves the probe writes only under the lock: while another process holds the inventory's lock
 # (an OFD lock on .inventory.ini.lock, as a probe takes it) a probe that has a change to write
-# waits and leaves the file alone, then writes it once the lock is free.
+# waits and leaves the file alone, then writes it once the lock is free. Each step waits for a
+# state, not for a time: the holder says it holds the lock; the probe is seen retrying it (the
+# lock file open, asleep between two tries: it tried and found it taken); only then is the
+# holder killed, which frees the lock. How slow the machine is changes nothing but how long
+# the waits last (each bounded, and a failure when exceeded).
+# wait_for SECONDS CMD...: poll until CMD holds; false when it still does not after SECONDS
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+# lock_state PID LOCKFILE: sets seen to "exited" when PID has exited (a zombie not yet reaped
+# too), to "retrying" when it has LOCKFILE open and sleeps in nanosleep or clock_nanosleep (35,
+# 230 on x86-64; file_lock() sleeps only between two tries of the lock); false otherwise.
+# (Read by the shell itself: /proc/PID/syscall is for PID's tracers, and the shell is its parent.)
+lock_state() {
+	local f nr st
+	if ! read -r _ _ st _ 2>/dev/null <"/proc/$1/stat" || [ "$st" = Z ]; then
+		seen=exited
+		return 0
+	fi
+	for f in /proc/"$1"/fd/*; do
+		if [[ $f -ef $2 ]]; then
+			read -r nr _ 2>/dev/null <"/proc/$1/syscall" || return 1
+			[[ $nr == 35 || $nr == 230 ]] && seen=retrying
+			return
+		fi
+	done
+	return 1
+}
 if command -v python3 >/dev/null; then
+	lockf=$H/var/.inventory.ini.lock
+	# the holder keeps the lock until killed (10 minutes at most, should this script die first)
 	python3 -c '
 import fcntl, os, struct, sys, time
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
 fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack("hhqqi", fcntl.F_WRLCK, 0, 0, 0, 0))
 print("locked", flush=True)
-time.sleep(2)' "$H/var/.inventory.ini.lock" >"$TMPROOT/locker" &
+time.sleep(600)' "$lockf" >"$TMPROOT/locker" &
 	locker=$!
-	for _ in $(seq 50); do grep -q locked "$TMPROOT/locker" && break; sleep 0.1; done
-	old=$(state)
-	next=$(other "$old")
-	models_set "$next"
-	$PROBE -c "$CONF" -q &
-	pid=$!
-	sleep 1.2 # (the scan is done by then; the lock is held until 2 s)
-	check "lock held elsewhere: the probe waits" kill -0 $pid
-	check "lock held elsewhere: the inventory is left alone" test "$(state)" = "$old"
-	wait $locker
-	wait $pid
-	check "lock released: the probe goes on and exits 0" test $? = 0
-	check "lock released: the new inventory is in place" test "$(state)" = "$next"
+	if wait_for 120 grep -q locked "$TMPROOT/locker"; then
+		old=$(state)
+		next=$(other "$old")
+		models_set "$next"
+		$PROBE -c "$CONF" -q >"$TMPROOT/lock.out" 2>"$TMPROOT/lock.err" &
+		pid=$!
+		seen=
+		wait_for 120 lock_state $pid "$lockf"
+		check "lock held elsewhere: the probe waits, retrying the lock (seen: ${seen:-nothing in 120 s})" \
+			test "$seen" = retrying
+		check "lock held elsewhere: the inventory is left alone" test "$(state)" = "$old"
+		kill $locker
+		wait $locker 2>/dev/null
+		wait $pid
+		rc=$?
+		check "lock released: the probe goes on and exits 0" test "$rc" = 0
+		check "lock released: the probe says nothing (-q)" test ! -s "$TMPROOT/lock.out" -a ! -s "$TMPROOT/lock.err"
+		check "lock released: the new inventory is in place" test "$(state)" = "$next"
+	else
+		failt "lock held elsewhere: the holder did not take the lock within 120 s: $(head -c 300 "$TMPROOT/locker")"
+		kill $locker 2>/dev/null
+		wait $locker 2>/dev/null
+	fi
 else
 	skip "a probe waits for a lock held elsewhere (no python3 to hold an OFD lock)"
 fi
@@ -202,14 +246,14 @@ fi
 cur=$(state)
 models_set "$cur"
 head -c $(($(wc -c <"$INV") / 2)) "$INV" >"$TMPROOT/half" && cat "$TMPROOT/half" >"$INV"
-$PROBE -c "$CONF" -q
+ok_run "an inventory cut in half: probe" $PROBE -c "$CONF" -q
 check "an inventory cut in half is rewritten whole" test "$(state)" = "$cur"
 : >"$INV"
-$PROBE -c "$CONF" -q
+ok_run "an empty inventory: probe" $PROBE -c "$CONF" -q
 check "an empty inventory is rewritten whole" test "$(state)" = "$cur"
 # the same content under a malformed stamp is not "unchanged" either
 sed -i 's/^generated = .*/generated = yesterday/' "$INV"
-$PROBE -c "$CONF" -q
+ok_run "a malformed stamp: probe" $PROBE -c "$CONF" -q
 check "an inventory with a malformed stamp is rewritten" test "$(state)" = "$cur"
 
 # --- SIGKILL at each step of the write, exactly: strace makes the kernel deliver SIGKILL when
@@ -228,7 +272,7 @@ if command -v strace >/dev/null; then
 		check "the probe died at the first $step (SIGKILL)" test $? = 137
 		check "killed at the first $step: the old inventory intact, byte for byte" cmp -s "$INV" "$TMPROOT/old"
 		check "killed at the first $step: its temporary is left (one)" test "$(temps)" = 1
-		$PROBE -c "$CONF" -q
+		ok_run "after the kill at $step: the next probe" $PROBE -c "$CONF" -q
 		check "after the kill at $step: the next run writes the change and sweeps" \
 			test "$(state)" = "$next" -a "$(temps)" = 0
 	done
@@ -283,7 +327,7 @@ if command -v strace >/dev/null; then
 	check "SIGKILL on a slow disk x$SLOW: always the old or the new inventory, whole; one temporary at most" test "$bad" = 0
 	check "SIGKILL on a slow disk: kills landed while writing" test "$writing" -ge $((SLOW / 10))
 	models_set "$(other "$cur")"
-	$PROBE -c "$CONF" -q
+	ok_run "after the slow-disk kills: the next probe" $PROBE -c "$CONF" -q
 	check "after the slow-disk kills: the next run sweeps and writes the new set" \
 		test "$(temps)" = 0 -a "$(state)" = "$(other "$cur")"
 else

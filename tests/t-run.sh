@@ -5,9 +5,9 @@
 
 RUN=$BUILD/pcipass-run
 mkhost run "$ROOT/conf/example-host.txt" || { failt "mkhost"; exit 1; }
-$MODEL -c "$CONF" create Atlas-800 NPU 19e5 d801 >/dev/null
-$MODEL -c "$CONF" create Alveo-U50 FPGA 10ee 903f >/dev/null
-$PROBE -c "$CONF" -q
+ok_run "create Atlas-800" $MODEL -c "$CONF" create Atlas-800 NPU 19e5 d801
+ok_run "create Alveo-U50" $MODEL -c "$CONF" create Alveo-U50 FPGA 10ee 903f
+ok_run "probe" $PROBE -c "$CONF" -q
 
 cat >"$TMPROOT/vm.ini" <<VM
 [vm]
@@ -27,11 +27,31 @@ format = qcow2
 [net]
 mode = user
 VM
-$RUN -c "$CONF" --dry-run "$TMPROOT/vm.ini" >"$TMPROOT/out" 2>&1
-check "dry-run: exit 0" test $? = 0
-golden run-dry-run "$TMPROOT/out"
+expect_ok run-dry-run $RUN -c "$CONF" --dry-run "$TMPROOT/vm.ini"
+check "q35: each device behind a PCIe root port of its own" \
+	test "$(grep -c -- '-device pcie-root-port,' "$TMPROOT/out")" = 2
+# the plan could not be written: a failure (74), never a silent exit 0
+expect_ioerr "dry-run" $RUN -c "$CONF" --dry-run "$TMPROOT/vm.ini"
+# machine = pc (vm.ini(5)): accepted; a pc has no PCIe, so no root port, devices on its bus
 printf '[vm]\nname = fpga-1\nmemory = 512M\nmachine = pc\naccel = tcg\nnuma_node = 1\npaused = true\n[devices]\naddress = 0000:d8:00.0\n' >"$TMPROOT/pc.ini"
-$RUN -c "$CONF" --dry-run "$TMPROOT/pc.ini" >"$TMPROOT/out" 2>&1 && golden run-dry-run-pc "$TMPROOT/out"
+expect_ok run-dry-run-pc $RUN -c "$CONF" --dry-run "$TMPROOT/pc.ini"
+check "machine = pc: -machine pc, and no pcie-root-port in the argv" \
+	bash -c "grep -q -- '-machine pc,accel=tcg' '$TMPROOT/out' && ! grep -q pcie-root-port '$TMPROOT/out'"
+# --version: exit 0, the version on stdout
+expect_ok run-version $RUN --version
+
+# The host's configuration is read at every launch: what it says now rules over an inventory
+# written before it changed (the probe has not run since).
+check "the inventory on disk is not marked disabled" grep -qx 'disabled  = false' "$H/var/inventory.ini"
+printf '%s\ndisable_custom_device = true\n' "$(cat "$CONF")" >"$TMPROOT/disabled.conf"
+chmod 644 "$TMPROOT/disabled.conf"
+expect_fail run-host-disabled 69 $RUN -c "$TMPROOT/disabled.conf" --dry-run "$TMPROOT/vm.ini"
+# a device the host config excludes now, though the inventory lists it: refused, named
+check "the inventory on disk lists 0000:3b:00.0" grep -qx '\[0000:3b:00.0\]' "$H/var/inventory.ini"
+printf '%s\nexclude = 0000:3b:00.0\n' "$(cat "$CONF")" >"$TMPROOT/exclude.conf"
+chmod 644 "$TMPROOT/exclude.conf"
+printf '[vm]\nname = a\nmemory = 1G\n[devices]\naddress = 0000:3b:00.0\n' >"$TMPROOT/excluded.ini"
+expect_fail run-host-excluded 65 $RUN -c "$TMPROOT/exclude.conf" --dry-run "$TMPROOT/excluded.ini"
 
 # a claimed device is skipped: the other NPU is the only free one
 "$BUILD/claimhold" "$H/run" 0000:3b:00.0 other-vm >"$TMPROOT/hold" &
@@ -64,7 +84,7 @@ check "hostile vm.ini files changed nothing" test "$(tree_sum "$H")" = "$before"
 # a comma in a path is legal, and cannot start a QEMU option of its own: the path never reaches
 # QEMU's argv, only a descriptor set does
 printf '[vm]\nname = a\nmemory = 1G\n[disk]\nfile = /var/lib/pcipass/images/a.qcow2,file.driver=host_device\nformat = qcow2\n' >"$TMPROOT/comma.ini"
-$RUN -c "$CONF" --dry-run "$TMPROOT/comma.ini" >"$TMPROOT/out"
+ok_run "a disk with a comma in its path" $RUN -c "$CONF" --dry-run "$TMPROOT/comma.ini"
 check "a disk with a comma in its path: QEMU gets the descriptor set" \
 	grep -q -- '-drive file=/dev/fdset/1,format=qcow2,if=none,id=disk0' "$TMPROOT/out"
 check "a disk with a comma in its path: the path is nowhere in QEMU's argv" \

@@ -17,9 +17,15 @@
 #      naming it;
 #   6. the device left on vfio-pci (bound by hand): a vm.ini naming a file outside image_dirs,
 #      and one naming a symlink inside them, refused (77) with one line each, nothing changed;
-#      L3 again gets the same (freed) uid and the VFIO node, which --release gives back to root.
-# Expects the guest's devices (tests/e2e/run.sh): edu alone on one root port, and behind a
-# second root port a multifunction edu at function 0 with a virtio-rng at function 1.
+#      L3 again gets the same (freed) uid and the VFIO node, which --release gives back to root;
+#   7. a device on a real host driver, an e1000e NIC (8086:10d3) on e1000e: a model, the
+#      inventory shows it on e1000e; L3 gets it (sysfs: vfio-pci, driver_override vfio-pci;
+#      query-pci shows it); a second launch for it while L3 lives: 69, nothing changed; after
+#      L3, --release gives it back to e1000e (driver link, an interface again), the override
+#      cleared, its VFIO node gone, no claim and no uid lease left.
+# Expects the guest's devices (tests/e2e/run.sh): edu alone on one root port, behind a second
+# root port a multifunction edu at function 0 with a virtio-rng at function 1, and an e1000e
+# alone behind a third.
 set -u
 B=${BUILD:?}
 E2E_QMP=$(dirname "$0")/qmp.py
@@ -116,7 +122,7 @@ VM
 # stdin is a file here, so that QEMU's /dev/null is the launcher's doing
 $RUN "$W/l3.ini" <"$W/l3.ini" >"$W/l3.out" 2>"$W/l3.err" &
 l3=$!
-python3 "$E2E_QMP" "$W/run/vms/l3.qmp" query-pci query-block \
+python3 "$E2E_QMP" --pid "$l3" "$W/run/vms/l3.qmp" query-pci query-block \
 	'hmp:qemu-io disk0 "write -P 0x5a 0 4096"' 'hmp:qemu-io disk1 "write -P 0x5a 0 4096"' \
 	>"$W/qmp" 2>"$W/qmp.err"
 st=$?
@@ -178,7 +184,7 @@ result "3. pcipass-probe --list shows the claim with VM name and pid" \
 	grep -q "^$alone .*claimed by l3 (pid $l3)$" "$W/list"
 
 # 4. L3 quits: the claim is free at once; --release gives the device back
-python3 "$E2E_QMP" "$W/run/vms/l3.qmp" quit >/dev/null 2>&1
+python3 "$E2E_QMP" --pid "$l3" "$W/run/vms/l3.qmp" quit >/dev/null 2>&1
 wait $l3
 st=$?
 result "4. L3 quits on QMP's quit (status 0)" test "$st" = 0
@@ -239,12 +245,12 @@ result "6. ... one line naming vm.ini:10" test "$(cat "$W/link.out" "$W/link.err
 result "6. ... nothing changed (driver, VFIO node, claims, uid leases)" test "$(state)" = "$before"
 $RUN "$W/l3.ini" >"$W/l3-2.out" 2>"$W/l3-2.err" &
 l3=$!
-python3 "$E2E_QMP" "$W/run/vms/l3.qmp" query-status >/dev/null 2>"$W/qmp-2.err"
+python3 "$E2E_QMP" --pid "$l3" "$W/run/vms/l3.qmp" query-status >/dev/null 2>"$W/qmp-2.err"
 st=$?
 result "6. L3 again: up, as the first dynamic uid again (freed by --release), owning $node" \
 	test "$st|$(awk '/^Uid:/ {print $2, $3, $4, $5}' "/proc/$l3/status")|$(owner "$node")" = \
 	"0|$first $first $first $first|$first $first 600"
-python3 "$E2E_QMP" "$W/run/vms/l3.qmp" quit >/dev/null 2>&1
+python3 "$E2E_QMP" --pid "$l3" "$W/run/vms/l3.qmp" quit >/dev/null 2>&1
 wait $l3
 st=$?
 $RUN --release >"$W/rel" 2>&1
@@ -253,5 +259,115 @@ result "6. L3 quits (status 0); --release exits 0, one line: released, back to v
 	test "$st|$rst|$(cat "$W/rel")" = "0|0|pcipass-run: vm l3: $alone: released, back to vfio-pci"
 result "6. ... the device stays on vfio-pci, $node root's again; no claim, no uid lease" \
 	test "$(state)" = "$before"
+
+# 7. a device on a real host driver: an e1000e NIC, which Debian's kernel binds to e1000e (the
+# guest has no udev, so the module, from the host's /lib/modules over 9p, is loaded here),
+# taken from e1000e, passed to L3, and given back to e1000e by --release
+nic=$(grep -lx 0x10d3 /sys/bus/pci/devices/*/device | xargs -r -n1 dirname | xargs -r -n1 basename |
+	while read -r a; do [ "$(cat "/sys/bus/pci/devices/$a/vendor")" = 0x8086 ] && echo "$a"; done)
+modprobe e1000e >"$W/modprobe.out" 2>&1
+st=$?
+result "7. set-up: modprobe e1000e exits 0" test "$st" = 0
+result "7. set-up: ... silently" test "$(cat "$W/modprobe.out")" = ""
+result "7. set-up: one 8086:10d3 NIC ($nic), bound to e1000e by the kernel" \
+	test "$(echo $nic)|$(driver "$nic")" = "$nic|e1000e"
+if [ -z "$nic" ] || [ "$(driver "$nic")" != e1000e ]; then
+	echo "not ok - 7. no e1000e NIC to take (guest topology or module); section 7 not run"
+	for f in "$W"/*.err "$W"/modprobe.out; do [ -s "$f" ] && sed "s|^|# ${f##*/}: |" "$f"; done
+	exit 1
+fi
+ng=$(basename "$(readlink "/sys/bus/pci/devices/$nic/iommu_group")")
+nnode=/dev/vfio/$ng
+result "7. set-up: $nic alone in IOMMU group $ng, no $nnode yet" \
+	test "$(ls "/sys/kernel/iommu_groups/$ng/devices")|$(owner "$nnode")" = "$nic|no $nnode"
+# what a launch may change: the NIC's driver and override, its VFIO node, claims, uid leases
+nstate() {
+	driver "$nic"
+	cat "/sys/bus/pci/devices/$nic/driver_override"
+	owner "$nnode"
+	ls "$W/run/claims" "$W/run/ids" 2>&1
+}
+$MODEL create Nic-Test TESTNIC 8086 10d3 >"$W/nmodel.out" 2>"$W/nmodel.err"
+st=$?
+result "7. pcipass-model create Nic-Test TESTNIC 8086 10d3 exits 0" test "$st" = 0
+result "7. ... one line on stdout, none on stderr" \
+	test "$(cat "$W/nmodel.out")|$(cat "$W/nmodel.err")" = \
+	"created model Nic-Test (TESTNIC, 8086:10d3) in $W/etc/models.d/Nic-Test.conf|"
+$PROBE -q >"$W/nprobe.out" 2>"$W/nprobe.err"
+st=$?
+result "7. pcipass-probe -q exits 0" test "$st" = 0
+result "7. ... and says nothing" test "$(cat "$W/nprobe.out" "$W/nprobe.err")" = ""
+result "7. the inventory holds $nic as Nic-Test, on driver e1000e, group $ng" \
+	test "$(awk '/^\[/ { s = $0 } s == "['"$nic"']" && /^(model|vendor_id|device_id|iommu_group|driver) /' \
+		"$W/var/inventory.ini" | tr -s ' ')" = "model = Nic-Test
+vendor_id = 8086
+device_id = 10d3
+iommu_group = $ng
+driver = e1000e"
+$PROBE --list >"$W/nlist" 2>"$W/nlist.err"
+st=$?
+result "7. pcipass-probe --list exits 0" test "$st" = 0
+result "7. ... and shows $nic: Nic-Test, 8086:10d3, group $ng, e1000e, free" \
+	grep -Eq "^$nic +Nic-Test +TESTNIC +8086:10d3 +[-0-9]+ +$ng +e1000e +free$" "$W/nlist"
+
+cat >"$W/l3n.ini" <<VM
+[vm]
+name    = l3n
+memory  = 128M
+accel   = tcg
+paused  = true
+
+[devices]
+Nic-Test = 1
+VM
+pre=$(nstate)
+$RUN "$W/l3n.ini" >"$W/l3n.out" 2>"$W/l3n.err" &
+l3n=$!
+python3 "$E2E_QMP" --pid "$l3n" "$W/run/vms/l3n.qmp" query-pci >"$W/nqmp" 2>"$W/nqmp.err"
+st=$?
+sed 's/^/# qmp (l3n): /' "$W/nqmp"
+result "7. L3 with the NIC: the launcher names the first dynamic uid" \
+	grep -qxF "pcipass-run: vm l3n: QMP socket $W/run/vms/l3n.qmp; memlock limit 1152 MiB; exec $QEMU as uid $first gid $first" "$W/l3n.err"
+result "7. L3 runs as the first dynamic uid $first" \
+	test "$(awk '/^Uid:/ {print $2, $3, $4, $5}' "/proc/$l3n/status")" = "$first $first $first $first"
+result "7. $nic moved from e1000e to vfio-pci (sysfs driver link)" test "$(driver "$nic")" = vfio-pci
+result "7. ... with driver_override vfio-pci" \
+	test "$(cat "/sys/bus/pci/devices/$nic/driver_override")" = vfio-pci
+result "7. ... e1000e let it go (no network interface left on it)" test ! -e "/sys/bus/pci/devices/$nic/net"
+result "7. $nnode is L3's uid's while it runs (0600)" test "$(owner "$nnode")" = "$first $first 600"
+result "7. the claim records the VM and e1000e to go back to" \
+	test "$(grep -E '^(vm|orig_driver)=' "$W/run/claims/$nic" 2>&1)" = "vm=l3n
+orig_driver=e1000e"
+result "7. L3's query-pci exits 0" test "$st" = 0
+result "7. ... and shows 8086:10d3" grep -qx 'device 8086:10d3' "$W/nqmp"
+
+# a second launch asking for the NIC while L3 has it
+sed 's/^name .*/name = l3m/' "$W/l3n.ini" >"$W/l3m.ini"
+before=$(nstate)
+$RUN "$W/l3m.ini" >"$W/l3m.out" 2>"$W/l3m.err"
+st=$?
+result "7. a second launch asking for the NIC while L3 lives exits 69" test "$st" = 69
+result "7. ... its last line: vm.ini:8, 1 Nic-Test asked for, 0 free" \
+	bash -c "tail -n 1 '$W/l3m.err' | grep -q 'l3m.ini:8: 1 Nic-Test asked for, 0 free (1 in all)$'"
+result "7. ... and changes nothing (driver, override, VFIO node, claims, uid leases)" \
+	test "$(nstate)" = "$before"
+
+python3 "$E2E_QMP" --pid "$l3n" "$W/run/vms/l3n.qmp" quit >/dev/null 2>&1
+wait $l3n
+st=$?
+result "7. L3 quits on QMP's quit (status 0)" test "$st" = 0
+$RUN --release >"$W/nrel.out" 2>"$W/nrel.err"
+st=$?
+result "7. pcipass-run --release exits 0" test "$st" = 0
+result "7. ... one line: released, back to e1000e" \
+	test "$(cat "$W/nrel.out" "$W/nrel.err")" = "pcipass-run: vm l3n: $nic: released, back to e1000e"
+result "7. $nic is back on its original driver, e1000e (sysfs driver link)" test "$(driver "$nic")" = e1000e
+result "7. ... driver_override cleared ((null))" \
+	test "$(cat "/sys/bus/pci/devices/$nic/driver_override")" = "(null)"
+result "7. ... e1000e drives it again (a network interface on it)" \
+	test "$(ls "/sys/bus/pci/devices/$nic/net" 2>/dev/null | wc -l)" = 1
+result "7. ... $nnode gone with vfio-pci" test ! -e "$nnode"
+result "7. ... no claim and no uid lease left" test "$(ls -A "$W/run/claims")|$(ls -A "$W/run/ids")" = "|"
+result "7. ... all as before the launch" test "$(nstate)" = "$pre"
 for f in "$W"/*.err; do [ -s "$f" ] && sed "s|^|# ${f##*/}: |" "$f"; done
 exit $((fails > 0))

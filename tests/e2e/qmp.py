@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""qmp.py SOCKET COMMAND...: ask a QEMU over QMP, for tests/e2e/inside.sh.
+"""qmp.py [--pid PID] SOCKET COMMAND...: ask a QEMU over QMP, for tests/e2e/inside.sh.
 
-Waits (60 s at most) for the socket and QEMU's greeting, negotiates, runs each COMMAND in turn:
+Waits (60 s at most) for the socket and QEMU's greeting, negotiates, runs each COMMAND in turn
+(with --pid, the waiting ends at once when process PID, the launcher that becomes QEMU, has
+ended or is a zombie: a failed launch costs no minute):
   query-pci    prints "device VVVV:DDDD" for every device on every bus (behind bridges too);
   query-block  prints "drive ID FILE ro|rw" for every drive with a medium (FILE as QEMU opened
                it, e.g. /dev/fdset/1);
@@ -17,14 +19,27 @@ import sys
 import time
 
 
+def gone(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
 def main():
-    path, cmds = sys.argv[1], sys.argv[2:]
+    args, pid = sys.argv[1:], None
+    if args[:1] == ["--pid"]:
+        pid, args = int(args[1]), args[2:]
+    path, cmds = args[0], args[1:]
     s = socket.socket(socket.AF_UNIX)
     for _ in range(600):
         try:
             s.connect(path)
             break
         except OSError:
+            if pid is not None and gone(pid):
+                sys.exit("qmp.py: process %d ended before %s answered" % (pid, path))
             time.sleep(0.1)
     else:
         sys.exit("qmp.py: cannot connect to %s" % path)
