@@ -60,7 +60,7 @@ static const struct ini_key claim_keys[] = {
 	INI_KEY("start", parse_start, struct claim_info, start, 0),
 	INI_KEY("uid", parse_uid, struct claim_info, uid, 0),
 	/* An unbound device has no driver to go back to: "orig_driver =" is fine. */
-	INI_KEY("orig_driver", ini_parse_opt_word, struct claim_info, orig_driver, 64),
+	INI_KEY("orig_driver", ini_parse_driver, struct claim_info, orig_driver, 64),
 	INI_KEY("model", ini_parse_word, struct claim_info, model, MODEL_NAME_MAX + 1),
 };
 

@@ -294,6 +294,21 @@ int ini_parse_opt_word(const struct ini_pos *at, const struct ini_key *k, const 
 	return value[0] == '\0' ? 0 : ini_parse_word(at, k, value, field, e);
 }
 
+int ini_parse_driver(const struct ini_pos *at, const struct ini_key *k, const char *value,
+		     void *field, struct perr *e)
+{
+	char b[128];
+
+	if (value[0] == '\0')
+		return 0;
+	if (!driver_name_ok(value, k->size - 1))
+		return ini_fail(e, at, EX_DATAERR,
+				"%s: expected a driver name of 1-%zu characters of A-Z a-z 0-9 . _ - and single spaces, got \"%s\"",
+				k->name, k->size - 1, shown(value, b));
+	strcpy(field, value); /* checked to fit just above */
+	return 0;
+}
+
 int ini_parse_hex16(const struct ini_pos *at, const struct ini_key *k, const char *value,
 		    void *field, struct perr *e)
 {

@@ -65,6 +65,8 @@ int ini_parse_bool(const struct ini_pos *, const struct ini_key *, const char *,
 int ini_parse_word(const struct ini_pos *, const struct ini_key *, const char *, void *, struct perr *);
 /* A word, or nothing (e.g. the driver of an unbound device). */
 int ini_parse_opt_word(const struct ini_pos *, const struct ini_key *, const char *, void *, struct perr *);
+/* A kernel driver's name (driver_name_ok), or nothing (an unbound device). */
+int ini_parse_driver(const struct ini_pos *, const struct ini_key *, const char *, void *, struct perr *);
 int ini_parse_hex16(const struct ini_pos *, const struct ini_key *, const char *, void *, struct perr *);
 int ini_parse_int(const struct ini_pos *, const struct ini_key *, const char *, void *, struct perr *);
 

@@ -16,9 +16,9 @@ int inventory_add(struct inventory *inv, const struct inv_device *d, struct perr
 
 	/* The driver comes from a sysfs link name, which may hold any byte but '/': what we could
 	 * not read back (and Ansible's INI facts would choke on, e.g. '%') is never written. */
-	if (d->driver[0] && !str_only(d->driver, WORD_CHARS, DRIVER_MAX - 1))
+	if (d->driver[0] && !driver_name_ok(d->driver, DRIVER_MAX - 1))
 		return fail(e, EX_DATAERR, "%s: driver name \"%s\" is not one the inventory can hold "
-			    "(expected A-Z a-z 0-9 . _ -)", d->addr, shown(d->driver, b));
+			    "(expected A-Z a-z 0-9 . _ - and single spaces)", d->addr, shown(d->driver, b));
 	if (inv->n == INVENTORY_MAX)
 		return fail(e, EX_DATAERR, "more than %d devices", INVENTORY_MAX);
 	if (inv->n == inv->cap) {
@@ -121,7 +121,7 @@ static const struct ini_key dev_keys[] = {
 	[K_CLASS] = DEV("class", ini_parse_hex16, class, 0),
 	[K_GROUP] = DEV("iommu_group", ini_parse_int, iommu_group, 1000000),
 	[K_NUMA] = DEV("numa_node", ini_parse_int, numa_node, 4095),
-	[K_DRIVER] = DEV("driver", ini_parse_opt_word, driver, DRIVER_MAX),
+	[K_DRIVER] = DEV("driver", ini_parse_driver, driver, DRIVER_MAX),
 };
 
 struct parse_state {

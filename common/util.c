@@ -213,6 +213,18 @@ int parse_pci_addr(const char *s, char out[PCI_ADDR_LEN])
 	return 0;
 }
 
+bool driver_name_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max || s[0] == ' ' || s[n - 1] == ' ' || strstr(s, "  "))
+		return false;
+	for (; *s; s++)
+		if (*s != ' ' && !strchr(WORD_CHARS, *s))
+			return false;
+	return true;
+}
+
 bool str_only(const char *s, const char *allowed, size_t max)
 {
 	size_t n = strlen(s);

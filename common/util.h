@@ -61,6 +61,10 @@ int parse_pci_addr(const char *s, char out[PCI_ADDR_LEN]) MUST_CHECK;
 /* The characters of a name (model, VM, user, driver): A-Z a-z 0-9 . _ - */
 #define WORD_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 
+/* A kernel driver's name as the inventory and claims hold it: WORD_CHARS and single spaces
+ * between them (the kernel has "i6300ESB timer"), 1 to max bytes. */
+bool driver_name_ok(const char *s, size_t max);
+
 /* True when every byte of s is in the set of characters `allowed` and 1 <= strlen(s) <= max. */
 bool str_only(const char *s, const char *allowed, size_t max);
 

@@ -128,7 +128,7 @@ static void test_parse_more(void **state)
 		{ "vm=a b\n", "c:1: vm: expected 1-64 characters of A-Z a-z 0-9 . _ -, got \"a b\"" },
 		{ "vm=a\nvm=b\n", "c:2: vm: given twice in [claim]" },
 		{ "vm=a\nuser=root\n", "c:2: unknown key \"user\" in [claim]" },
-		{ "orig_driver=a/b\n", "c:1: orig_driver: expected 1-63 characters of A-Z a-z 0-9 . _ -, got \"a/b\"" },
+		{ "orig_driver=a/b\n", "c:1: orig_driver: expected a driver name of 1-63 characters of A-Z a-z 0-9 . _ - and single spaces, got \"a/b\"" },
 		{ "model=\n", "c:1: model: expected 1-64 characters of A-Z a-z 0-9 . _ -, got \"\"" },
 		{ "vm=a\n[claim]\n", "c:2: a claim has no sections" },
 		{ "vm=a\npi", "c:2: expected `key = value`, `[section]` or a comment" },
