@@ -141,6 +141,7 @@ check: all
 	$(MAKE) --no-print-directory blackbox
 	$(MAKE) --no-print-directory e2e
 	$(MAKE) --no-print-directory deb-test
+	$(MAKE) --no-print-directory mutants
 	$(MAKE) --no-print-directory asan
 
 asan:

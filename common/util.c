@@ -13,11 +13,26 @@
 
 const char *progname = "pcipass";
 
+void stdout_die(void)
+{
+	fprintf(stderr, "%s: cannot write to standard output\n", progname);
+	_exit(EX_IOERR);
+}
+
+/* At exit: what was printed must have reached standard output (a full disk, a closed pipe),
+ * or the exit status says it did not. */
+static void stdout_check(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout))
+		stdout_die();
+}
+
 void stdio_ensure(void)
 {
 	for (int fd = 0; fd <= 2; fd++)
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR | O_NOCTTY) != fd)
 			_exit(EX_OSERR); /* cannot even say so: stderr may be the one missing */
+	atexit(stdout_check);
 }
 
 void log_escape(char *s, size_t size)

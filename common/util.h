@@ -29,8 +29,11 @@ int fail_errno(struct perr *e, int code, const char *fmt, ...) PRINTF(3, 4);
 void log_escape(char *s, size_t size);
 
 /* Descriptors 0, 1 and 2 open (on /dev/null if closed), before anything else is opened: a
- * lock or a socket must never become someone's standard input. */
+ * lock or a socket must never become someone's standard input. Also makes exit() check that
+ * standard output was written (else stdout_die). */
 void stdio_ensure(void);
+/* "PROG: cannot write to standard output" on stderr, exit 74 (EX_IOERR) at once. */
+void stdout_die(void) NORETURN;
 
 /* Program name for messages, set once by main. */
 extern const char *progname;

@@ -665,7 +665,7 @@ int main(int argc, char **argv)
 	show_plan(&p, &b);
 	plan_free(&p);
 	if (b.oom || fwrite(b.p, 1, b.len, stdout) != b.len || fflush(stdout) != 0)
-		die(EX_IOERR, "cannot write to standard output");
+		stdout_die();
 	sbuf_free(&b);
 	return 0;
 }

@@ -222,7 +222,7 @@ int main(int argc, char **argv)
 	} else {
 		report_models(&ms, json, &b);
 		if (b.oom || fwrite(b.p, 1, b.len, stdout) != b.len || fflush(stdout) != 0)
-			die(EX_IOERR, "cannot write to standard output");
+			stdout_die();
 		sbuf_free(&b);
 	}
 	models_free(&ms);

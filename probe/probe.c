@@ -27,7 +27,7 @@ static void emit(struct sbuf *b)
 	if (b->oom)
 		die(EX_OSERR, "out of memory");
 	if (fwrite(b->p, 1, b->len, stdout) != b->len || fflush(stdout) != 0)
-		die(EX_IOERR, "cannot write to standard output");
+		stdout_die();
 	sbuf_free(b);
 }
 

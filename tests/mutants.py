@@ -8,8 +8,8 @@ The edits live next to the code they change, in a MUTANTS file in each source di
     id:    short-name
     why:   the promise the edit breaks (what a user would lose)
     file:  launcher/ident.c
-    from:  exact text that occurs once in the file (\\n and \\t for newline and tab;
-           the spaces after the colon only align)
+    from:  exact text that occurs once in the file (\\n and \\t for newline and tab, \\\\
+           for a backslash, so C's "\\n" is \\\\n; the spaces after the colon only align)
     to:    what it becomes
     tests: t-launch.sh unit:test_claim ...   (black-box files under tests/, or unit:NAME)
 
@@ -25,6 +25,21 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KEYS = ("id", "why", "file", "from", "to", "tests")
+
+
+def unescape(text):
+    """\\n a newline, \\t a tab, \\\\ a backslash (C's "\\n" is written \\\\n); any other
+    backslash stays as it is."""
+    out, i = [], 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text) and text[i + 1] in "nt\\":
+            out.append({"n": "\n", "t": "\t", "\\": "\\"}[text[i + 1]])
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 def load():
@@ -52,7 +67,7 @@ def load():
             if missing:
                 sys.exit(f"{path}: stanza {n + 1}: missing {', '.join(missing)}")
             for k in ("from", "to"):
-                m[k] = m[k].replace("\\n", "\n").replace("\\t", "\t")
+                m[k] = unescape(m[k])
             m["tests"] = m["tests"].split()
             m["list"] = path
             mutants.append(m)

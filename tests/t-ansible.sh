@@ -159,11 +159,11 @@ sum_var=$(tree_sum "$H/var")
 vars "$A/bad-id.yml" "$ATLAS" '{name: Alveo-U50, dev_type: FPGA, vendor_id: 0x10ee, device_id: "903f"}'
 play "$A/bad-id.yml" "$A/run-bad-id"
 check "an unquoted ID (YAML reads 0x10ee as 4334): refused before writing" \
-	bash -c "[ $? != 0 ] && grep -q 'quoted strings of four hex digits' '$A/run-bad-id'"
+	bash -c "[ $? = 2 ] && grep -q 'quoted strings of four hex digits' '$A/run-bad-id'"
 vars "$A/bad-name.yml" "$ATLAS" '{name: ../../escape, dev_type: FPGA, vendor_id: "10ee", device_id: "903f"}'
 play "$A/bad-name.yml" "$A/run-bad-name"
 check "a model name that is a path: refused before writing" \
-	bash -c "[ $? != 0 ] && [ ! -e '$H/escape.conf' ] && grep -q 'name is 1-64 of' '$A/run-bad-name'"
+	bash -c "[ $? = 2 ] && [ ! -e '$H/escape.conf' ] && grep -q 'name is 1-64 of' '$A/run-bad-name'"
 check "refused before writing: models.d and the inventory untouched" \
 	test "$(tree_sum "$H/etc/models.d") $(tree_sum "$H/var")" = "$sum_models $sum_var"
 # a changed file (Alveo-U50 now a built-in type) and a new one (Dup overlaps Atlas-800)
@@ -190,7 +190,7 @@ checkout "$A/run-accel2" "model changed, run again: changed=0" recap "$A/run-acc
 vars "$A/three.yml" "${ATLAS/expect: 2/expect: 3}" "${ALVEO/FPGA/ACCEL}"
 play "$A/three.yml" "$A/run-three"
 check "2 NPUs where 3 are expected: the run fails and says so" \
-	bash -c "[ $? != 0 ] && grep -q 'Atlas-800: 2 devices in .*, expected 3' '$A/run-three'"
+	bash -c "[ $? = 2 ] && grep -q 'Atlas-800: 2 devices in .*, expected 3' '$A/run-three'"
 printf 'disable_custom_device = true\n' >>"$CONF"
 "$PROBE" -c "$CONF" -q
 play "$A/three.yml" "$A/run-disabled"
@@ -207,7 +207,7 @@ echo "# t-ansible: ${SECONDS} s for 10 ansible-playbook runs and one ansible -m 
 # drop ansible_local entirely (every .fact file, without a warning), and pcipass's own reader
 # refused the same inventory. The probe now refuses to record such a name, and keeps the last
 # good inventory.
-mkhost odd "$ROOT/conf/example-host.txt"
+mkhost odd "$ROOT/conf/example-host.txt" || { failt "mkhost odd"; exit 1; }
 "$MODEL" -c "$CONF" create Atlas-800 NPU 19e5 d801 >/dev/null
 "$PROBE" -c "$CONF" -q
 before=$(stat -c '%i %Y' "$H/var/inventory.ini")

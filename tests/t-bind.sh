@@ -34,7 +34,7 @@ unset PCIPASS_SIM_COUNT
 # a failure at each of the three control writes of a bind: refused with the kernel's error,
 # and the undo restores the device exactly
 for n in 1 2 3; do
-	mkhost "fault$n" "$ROOT/conf/example-host.txt" >/dev/null
+	mkhost "fault$n" "$ROOT/conf/example-host.txt" >/dev/null || { failt "mkhost fault$n"; exit 1; }
 	before=$(state 0000:03:00.0)
 	PCIPASS_SIM_FAIL=$n bt bind "$H/sys" "$H/dev" 0000:03:00.0 6 >/dev/null 2>"$TMPROOT/err"
 	st=$?
@@ -48,7 +48,7 @@ done
 # the undo goes on through a failure of its own, and says so: a failing unbind still clears the
 # override and rebinds; a failing override leaves the device off vfio-pci (the kernel then
 # refuses the rebind, as the override still names vfio-pci) and reports it
-mkhost undo "$ROOT/conf/example-host.txt" >/dev/null
+mkhost undo "$ROOT/conf/example-host.txt" >/dev/null || { failt "mkhost undo"; exit 1; }
 bt bind "$H/sys" "$H/dev" 0000:03:00.0 6 >/dev/null
 PCIPASS_SIM_FAIL=2 bt unbind "$H/sys" 0000:03:00.0 mgag200 2>"$TMPROOT/err"
 check "undo, failing unbind: reported (71)" test $? = 71

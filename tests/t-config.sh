@@ -181,6 +181,13 @@ expect_fail config-fifo 78 timeout 5 $PROBE -c "$B"
 expect_fail config-fifo.model 78 timeout 5 $MODEL -c "$B" list
 rm -f "$B"
 
+# whatever a program prints, a write error on standard output is exit 74 with one line (the
+# check at exit: --help, --version, the probe's summary, the model commands' lines)
+for prog in "$PROBE" "$MODEL" "$BUILD/pcipass-run"; do
+	expect_ioerr "${prog##*/} --version" "$prog" --version
+	expect_ioerr "${prog##*/} --help" "$prog" --help
+done
+
 # help, version, options
 ok_run "probe -h" $PROBE -h
 cp "$TMPROOT/out" "$TMPROOT/probe-h"

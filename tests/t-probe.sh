@@ -218,7 +218,7 @@ check "disabled: prom says so, with no devices" \
 	bash -c "grep -q '^pcipass_custom_devices_disabled 1$' '$prom' && ! grep -q '^pcipass_devices{' '$prom'"
 
 # --- other hosts ---
-mkhost empty "$ROOT/tests/hosts/empty.host"
+mkhost empty "$ROOT/tests/hosts/empty.host" || { failt "mkhost empty"; exit 1; }
 models
 ok_run "empty bus: probe" $PROBE -c "$CONF" -q
 golden probe-empty-inventory "$(inv)"
@@ -226,7 +226,7 @@ ok_run "empty bus: --all --json" $PROBE -c "$CONF" --all --json
 check "empty bus: --all --json is []" test "$(cat "$TMPROOT/out")" = "[]"
 
 # an empty models.d (a host where no model was made yet) is no error: an inventory of none
-mkhost nomodels "$ROOT/conf/example-host.txt"
+mkhost nomodels "$ROOT/conf/example-host.txt" || { failt "mkhost nomodels"; exit 1; }
 ok_run "empty models.d: probe" $PROBE -c "$CONF" -q
 golden probe-nomodels-inventory "$(inv)"
 check "empty models.d: devices = 0" grep -qx 'devices   = 0' "$(inv)"
@@ -235,7 +235,7 @@ check "empty models.d: --list shows no device" test "$(grep -c '^0000:' "$TMPROO
 
 # one vendor:device, subsystems 19e5:0100, 19e5:0200 and 0000:0000: the narrowed model takes
 # its subsystem, the plain one the rest
-mkhost subsys "$ROOT/tests/hosts/subsys.host"
+mkhost subsys "$ROOT/tests/hosts/subsys.host" || { failt "mkhost subsys"; exit 1; }
 ok_run "create Plain" $MODEL -c "$CONF" create Plain NPU 19e5 d801
 ok_run "create Narrow" $MODEL -c "$CONF" create Narrow NPU 19e5 d801 --subsystem 19e5:0200
 ok_run "subsys: probe" $PROBE -c "$CONF" -q
@@ -244,7 +244,7 @@ check "subsys: narrowed model beats the plain one, the plain one takes the rest"
 	test "$(sed -n 's/^model       = //p' "$(inv)" | tr '\n' ' ')" = "Plain Narrow Plain "
 probe_vs_lspci subsys
 # only subsystem-narrowed models: the device with another subsystem matches none
-mkhost subsys2 "$ROOT/tests/hosts/subsys.host"
+mkhost subsys2 "$ROOT/tests/hosts/subsys.host" || { failt "mkhost subsys2"; exit 1; }
 ok_run "create OnlyA" $MODEL -c "$CONF" create OnlyA NPU 19e5 d801 --subsystem 19e5:0100
 ok_run "create OnlyB" $MODEL -c "$CONF" create OnlyB NPU 19e5 d801 --subsystem 19e5:0200
 ok_run "subsys only: probe" $PROBE -c "$CONF" -q
@@ -255,7 +255,7 @@ check "subsys only: the device of no model's subsystem is left out" \
 # survives NAME HOST WHAT: on a host with a flaw the probe goes on, warns once (golden), writes
 # the inventory (golden), and with -q says nothing at all
 survives() {
-	mkhost "$1" "$ROOT/tests/hosts/$2.host"
+	mkhost "$1" "$ROOT/tests/hosts/$2.host" || { failt "mkhost $1"; exit 1; }
 	models
 	$PROBE -c "$CONF" >"$TMPROOT/out" 2>"$TMPROOT/err"
 	check "$3: probe succeeds" test $? = 0
@@ -277,7 +277,7 @@ check "unreadable numa_node: numa_node = -1 for both NPUs" \
 	test "$(grep -c '^numa_node   = -1$' "$(inv)")" = 2
 probe_vs_lspci numa
 
-mkhost big --synth 1024 # (mkhost compares it with lspci, like every tree it builds)
+mkhost big --synth 1024 || { failt "mkhost big"; exit 1; } # (mkhost compares it with lspci, like every tree it builds)
 probe_vs_lspci big
 
 # --- what the probe writes, it reads back ---
@@ -289,19 +289,28 @@ probe_vs_lspci big
 awk 'BEGIN { for (i = 0; i < 14000; i++)
 	printf "0000:%02x:%02x.%x 1200 19e5:d801 19e5:0100 %d %d -\n", i / 256 + 1, i % 256 / 8, i % 8, i + 100, i % 2 }' \
 	>"$TMPROOT/many.host"
-mkhost many "$TMPROOT/many.host"
-long_name=$(printf 'N%.0s' $(seq 64)) long_type=$(printf 'T%.0s' $(seq 32))
-ok_run "create the 64-character model" $MODEL -c "$CONF" create "$long_name" "$long_type" 19e5 d801
-$PROBE -c "$CONF" -q 2>"$TMPROOT/err"
-if [ $? = 0 ]; then
-	echo "# 14000 devices: the probe wrote $(wc -c <"$(inv)") bytes"
-	ok_run "14000 devices: --list reads the inventory the probe wrote" $PROBE -c "$CONF" --list
-	before=$(stat -c '%i %y' "$(inv)")
-	ok_run "14000 devices: a second run" $PROBE -c "$CONF"
-	check "14000 devices: a second run finds nothing changed and writes nothing" \
-		test "$(stat -c '%i %y' "$(inv)")" = "$before"
-	sed 's/^/#   /' "$TMPROOT/out"
+# Its sysfs tree takes ~770 MB of tmpfs (a 512 MB test guest has not that much): too little
+# room is said, not found out halfway through.
+rm -rf "$TMPROOT/big" "$TMPROOT/vanish-sys" # (done with; their room is needed)
+room=$(df -Pk "$TMPROOT" | awk 'NR == 2 { print int($4 / 1024) }')
+if [ "${room:-0}" -lt 900 ]; then
+	skip "14000 devices read back: the fake host needs ~800 MB in $TMPROOT, it has ${room:-?} MB"
+elif ! mkhost many "$TMPROOT/many.host"; then
+	failt "mkhost many (14000 devices): fakehost failed"
 else
-	check "14000 devices: refused with one line, no inventory written" \
-		test "$(wc -l <"$TMPROOT/err")" = 1 -a ! -e "$(inv)"
+	long_name=$(printf 'N%.0s' $(seq 64)) long_type=$(printf 'T%.0s' $(seq 32))
+	ok_run "create the 64-character model" $MODEL -c "$CONF" create "$long_name" "$long_type" 19e5 d801
+	$PROBE -c "$CONF" -q 2>"$TMPROOT/err"
+	if [ $? = 0 ]; then
+		echo "# 14000 devices: the probe wrote $(wc -c <"$(inv)") bytes"
+		ok_run "14000 devices: --list reads the inventory the probe wrote" $PROBE -c "$CONF" --list
+		before=$(stat -c '%i %y' "$(inv)")
+		ok_run "14000 devices: a second run" $PROBE -c "$CONF"
+		check "14000 devices: a second run finds nothing changed and writes nothing" \
+			test -n "$before" -a "$(stat -c '%i %y' "$(inv)")" = "$before"
+		sed 's/^/#   /' "$TMPROOT/out"
+	else
+		check "14000 devices: refused with one line, no inventory written" \
+			test "$(wc -l <"$TMPROOT/err")" = 1 -a ! -e "$(inv)"
+	fi
 fi
