@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	assert(ci.start <= (~0ULL >> 1)); /* 0: not given */
 	assert(ci.uid >= -1 && ci.uid <= 4294967294LL); /* -1: not given; (uid_t)-1 is no uid */
 	word_ok(ci.vm, sizeof(ci.vm));
-	word_ok(ci.orig_driver, sizeof(ci.orig_driver));
+	assert(ci.orig_driver[0] == '\0' || driver_name_ok(ci.orig_driver, sizeof(ci.orig_driver) - 1));
 	word_ok(ci.model, sizeof(ci.model));
 	return 0;
 }
