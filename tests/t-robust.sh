@@ -290,31 +290,54 @@ fi
 
 # --- SIGKILL at random moments on a slow disk ---
 # Proves the same while the kill really lands between the steps of the write: strace stretches
-# each write, fsync and rename by 20 ms (a slow disk; the other syscalls are not stopped), so
-# that the write is most of a run, and the probe itself (not strace) is killed anywhere in it.
+# each write, fsync and rename by 100 ms (a slow disk; the other syscalls are not stopped) and
+# the probe itself (not strace) is killed: odd runs anywhere in a run; even runs once the write
+# has begun (a state: a new temporary has appeared, watched by globbing, without a fork),
+# anywhere in the four stretched steps that follow (write, fsync, rename, the directory's
+# fsync), so that kills land inside the write however long the scan takes on this machine.
+# "While writing": the run's own temporary was left (not one an earlier kill left).
 if command -v strace >/dev/null; then
 	SLOW=${PCIPASS_SLOW_KILLS:-40}
+	STRETCH=100000 # us
 	# shellcheck disable=SC2054 # (the commas are strace's)
 	slow=("${traced[@]}" -f --seccomp-bpf -qq -o /dev/null -e trace=write,fsync,rename
-		-e inject=write,fsync,rename:delay_enter=20000 "$PROBE" -c "$CONF" -q)
+		-e inject=write,fsync,rename:delay_enter=$STRETCH "$PROBE" -c "$CONF" -q)
 	t0=$(date +%s%N)
 	for _ in 1 2; do models_set "$(other "$(state)")"; "${slow[@]}"; done
 	run_us=$((($(date +%s%N) - t0) / 2000))
+	mkfifo "$TMPROOT/nap" && exec {nap}<>"$TMPROOT/nap" # (read -t on it: a pause without a fork)
+	# new_temp: a temporary not in $before exists; alive PID: PID runs (not exited, nor a zombie)
+	new_temp() {
+		local t
+		for t in "$H"/var/.inventory.ini.??????; do
+			[ -e "$t" ] && [[ $before != *" $t "* ]] && return 0
+		done
+		return 1
+	}
+	alive() { local st; read -r _ _ st _ 2>/dev/null <"/proc/$1/stat" && [ "$st" != Z ]; }
 	cur=$(state)
 	bad=0 killed=0 writing=0
 	for i in $(seq "$SLOW"); do
 		next=$(other "$cur")
 		models_set "$next"
-		delay=$((RANDOM * run_us / 32768))
+		b=("$H"/var/.inventory.ini.??????)
+		before=" ${b[*]} "
 		"${slow[@]}" 2>/dev/null & # (strace says "delayed wait data set already" at some kills)
 		sp=$!
+		if [ $((i % 2)) = 1 ]; then
+			delay=$((RANDOM * run_us / 32768))
+		else
+			end=$((SECONDS + 120))
+			until new_temp || ! alive $sp || [ "$SECONDS" -ge "$end" ]; do read -rt 0.002 -u "$nap"; done
+			delay=$((RANDOM * 4 * STRETCH / 32768))
+		fi
 		sleep "$((delay / 1000000)).$(printf %06d $((delay % 1000000)))"
 		pid=$(pgrep -P $sp) && kill -9 "$pid" 2>/dev/null
 		wait $sp 2>/dev/null
 		rc=$?
 		s=$(state)
 		[ "$rc" = 137 ] && killed=$((killed + 1))
-		[ "$(temps)" -gt 0 ] && writing=$((writing + 1))
+		new_temp && writing=$((writing + 1))
 		if [ "$rc" != 0 ] && [ "$rc" != 137 ]; then
 			bad=$((bad + 1)); echo "# slow run $i: exit $rc"
 		fi
@@ -323,6 +346,7 @@ if command -v strace >/dev/null; then
 		fi
 		case $s in A | B) cur=$s ;; esac
 	done
+	exec {nap}>&-
 	echo "# $SLOW slow-disk runs of ~$((run_us / 1000)) ms: $killed killed, $writing of them while writing"
 	check "SIGKILL on a slow disk x$SLOW: always the old or the new inventory, whole; one temporary at most" test "$bad" = 0
 	check "SIGKILL on a slow disk: kills landed while writing" test "$writing" -ge $((SLOW / 10))
