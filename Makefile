@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # pcipass - GNU make. `make help` lists the targets.
 #
 # Out-of-tree objects go to $(BUILD) (default build/). The sanitizer build is the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* atomic.c - files replaced whole or not at all. */
 #include "atomic.h"
 

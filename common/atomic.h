@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* atomic.h - files replaced whole or not at all. */
 #ifndef PCIPASS_ATOMIC_H
 #define PCIPASS_ATOMIC_H

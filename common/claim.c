@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* claim.c - leases: device claims, VM names and VM identities, each held for its QEMU's life. */
 #include "claim.h"
 

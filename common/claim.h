@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* claim.h - leases: files under the state directory that say "this is taken, by this VM, for
  * as long as its QEMU lives". A device claim (<state_dir>/claims/<addr>), a VM name
  * (<state_dir>/vms/<name>.lock) and a VM identity (<state_dir>/ids/<uid>) are all leases.

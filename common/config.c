@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config.c - the host configuration, pcipass.conf. */
 #include "config.h"
 

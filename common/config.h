@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config.h - the host configuration, pcipass.conf, section [host]. */
 #ifndef PCIPASS_CONFIG_H
 #define PCIPASS_CONFIG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* inifile.c - checked line-by-line feeding of inih, and key tables. */
 #include "inifile.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* inifile.h - every INI file pcipass reads goes through here (inih underneath).
  *
  * inih is small and well tested, but Debian's build cuts lines at 200 bytes, cuts section and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* inventory.c - the host's inventory of custom devices. */
 #include "inventory.h"
 

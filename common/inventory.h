@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* inventory.h - the host's inventory of custom devices (written by pcipass-probe only). */
 #ifndef PCIPASS_INVENTORY_H
 #define PCIPASS_INVENTORY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* model.c - custom device models: the rules, models.d/, and matching devices to models. */
 #include "model.h"
 

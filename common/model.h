@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* model.h - custom device models: the rules, models.d/, and matching devices to models. */
 #ifndef PCIPASS_MODEL_H
 #define PCIPASS_MODEL_H

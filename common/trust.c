@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* trust.c - opening root-owned configuration the way sshd's StrictModes does. */
 #include "trust.h"
 

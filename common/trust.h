@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* trust.h - opening root-owned configuration the way sshd's StrictModes does. */
 #ifndef PCIPASS_TRUST_H
 #define PCIPASS_TRUST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* util.c - errors, checked numbers and small string helpers. */
 #include "util.h"
 
@@ -317,4 +318,20 @@ void sbuf_free(struct sbuf *b)
 {
 	free(b->p);
 	memset(b, 0, sizeof(*b));
+}
+
+/* s as a JSON string: quotes, backslashes and control characters escaped. */
+void json_str(struct sbuf *b, const char *s)
+{
+	sbuf_printf(b, "\"");
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			sbuf_printf(b, "\\%c", ch);
+		else if (ch < 0x20 || ch == 0x7f)
+			sbuf_printf(b, "\\u%04x", ch);
+		else
+			sbuf_printf(b, "%c", ch);
+	}
+	sbuf_printf(b, "\"");
 }

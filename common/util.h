@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* util.h - errors, checked numbers and small string helpers shared by every pcipass program. */
 #ifndef PCIPASS_UTIL_H
 #define PCIPASS_UTIL_H
@@ -85,5 +86,7 @@ struct sbuf {
 };
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) PRINTF(2, 3);
 void sbuf_free(struct sbuf *b);
+/* s as a JSON string, quoted, with quotes, backslashes and control characters escaped. */
+void json_str(struct sbuf *b, const char *s);
 
 #endif

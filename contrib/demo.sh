@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The user's workflow of SPEC, run for real on the bundled example host (conf/example-host.txt):
 # a fake sysfs tree under build/demo/, so nothing outside the build tree is touched.
 set -euo pipefail

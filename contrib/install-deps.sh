@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Install what pcipass needs to build, test, fuzz and benchmark, from Debian's packages.
 # Idempotent and quick when everything is there: apt is only called for what is missing.
 set -eu

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* argv.c - QEMU's command line, built as an argv (never through a shell). */
 #include "argv.h"
 

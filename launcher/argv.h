@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* argv.h - QEMU's command line, built as an argv (never through a shell). */
 #ifndef PCIPASS_ARGV_H
 #define PCIPASS_ARGV_H

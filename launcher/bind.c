@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bind.c - SPEC step 5: a device moved to vfio-pci, and back. */
 #include "bind.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bind.h - SPEC step 5: a device moved to vfio-pci, and back. Every write is one of the
  * kernel's sysfs controls under sysfs_root; never new_id. */
 #ifndef PCIPASS_BIND_H

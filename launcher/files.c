@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* files.c - the files and taps a vm.ini names, opened as root and handed to QEMU by descriptor.
  *
  * A VM's identity has no right on any host file, so every path of vm.ini is resolved here,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* files.h - the files and taps a vm.ini names, opened by the launcher and handed to QEMU by
  * descriptor (SPEC, Isolation: the VM's identity needs no right on any host file). */
 #ifndef PCIPASS_FILES_H

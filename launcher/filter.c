@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* filter.c - the seccomp filter pcipass-run installs just before it execs QEMU.
  *
  * A deny list, as jailers for QEMU keep it, by whole families: nothing a VM monitor needs,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* filter.h - the seccomp filter pcipass-run installs just before it execs QEMU (SPEC step 8).
  * (Not seccomp.h: that name is libseccomp's.) */
 #ifndef PCIPASS_FILTER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* handover.c - the descriptors QEMU is given, planned as one table. */
 #include "handover.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* handover.h - the descriptors QEMU is given, as one table.
  *
  * The pure planner (handover_plan) decides which descriptor lands on which number and why;

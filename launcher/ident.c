@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ident.c - who a VM's QEMU runs as, and the lease that keeps that identity its own. */
 #include "ident.h"
 

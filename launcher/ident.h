@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ident.h - who a VM's QEMU runs as: a uid and gid of its own (run_as = dynamic), or a named
  * user the host allows, never one another live VM has; and exactly the host's vm_groups. */
 #ifndef PCIPASS_IDENT_H

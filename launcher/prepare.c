@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* prepare.c - SPEC steps 6 and 7: the process QEMU will be, made ready, then unprivileged. */
 #include "prepare.h"
 

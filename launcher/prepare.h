@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* prepare.h - SPEC steps 6 and 7: the process QEMU will be, made ready, then unprivileged.
  * These touch the system; the decisions they act on are made before (plan, argv). */
 #ifndef PCIPASS_PREPARE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* run.c - pcipass-run: start a VM with custom PCI devices passed through.
  *
  * launch() reads like SPEC's nine steps; --dry-run runs steps 1, 2 and 4 and prints the plan;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* select.c - which devices a VM gets, and whether their IOMMU groups allow it. */
 #include "select.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* select.h - which devices a VM gets (SPEC step 2) and whether their IOMMU groups allow it
  * (step 4). Decisions only: the caller reads the inventory, the claims and sysfs. */
 #ifndef PCIPASS_SELECT_H

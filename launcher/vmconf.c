@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vmconf.c - reading a VM definition (vm.ini), which is untrusted input. */
 #include "vmconf.h"
 

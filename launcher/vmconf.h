@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vmconf.h - a VM definition (vm.ini). Untrusted input: it can choose only what the VM's user
  * could do anyway; never the QEMU binary, a path under the state directory, root as the user
  * (unless the host allows it), or a raw QEMU argument. See vm.ini(5). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* model_cmd.c - pcipass-model: create, list, delete and check custom device models. */
 #include <errno.h>
 #include <fcntl.h>

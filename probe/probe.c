@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* probe.c - pcipass-probe: keep the host's inventory of custom PCI devices. */
 #include <getopt.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* report.c - what the probe decides and prints. Pure: structs in, text out. */
 #include "report.h"
 
@@ -38,21 +39,6 @@ int match_inventory(const struct scan *s, const struct model_set *ms, const stru
 			return -1;
 	}
 	return 0;
-}
-
-void json_str(struct sbuf *b, const char *s)
-{
-	sbuf_printf(b, "\"");
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			sbuf_printf(b, "\\%c", ch);
-		else if (ch < 0x20 || ch == 0x7f)
-			sbuf_printf(b, "\\u%04x", ch);
-		else
-			sbuf_printf(b, "%c", ch);
-	}
-	sbuf_printf(b, "\"");
 }
 
 static const char *dash(const char *s)

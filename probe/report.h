@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* report.h - what the probe decides and prints: matching, --all, --list, the Prometheus file.
  * Pure functions over structs; nothing here touches the system. */
 #ifndef PCIPASS_REPORT_H
@@ -28,8 +29,5 @@ void report_prom(const struct inventory *inv, const struct claim_info *claims, b
 
 /* `pcipass-model list`. */
 void report_models(const struct model_set *ms, bool json, struct sbuf *out);
-
-/* A JSON string literal. */
-void json_str(struct sbuf *b, const char *s);
 
 #endif

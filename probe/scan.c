@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* scan.c - the PCI bus as libpci's sysfs method sees it. */
 #include "scan.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* scan.h - the PCI bus as libpci's sysfs method sees it (the only code that talks to libpci). */
 #ifndef PCIPASS_SCAN_H
 #define PCIPASS_SCAN_H

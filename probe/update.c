@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* update.c - one probe run: scan, match, and rewrite the inventory only when it changed. */
 #include "update.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bindtool.c - test driver for launcher/bind.c: one bind or unbind, as the launcher does it.
  *   bindtool bind SYSFS DEV ADDR GROUP      (prints the original driver, or "-")
  *   bindtool unbind SYSFS ADDR ORIG         (ORIG "-" for none)

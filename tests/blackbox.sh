@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Run every black-box test (tests/t-*.sh) against the programs in $BUILD; one summary line.
 set -u
 cd "$(dirname "$0")/.."

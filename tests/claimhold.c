@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* claimhold.c - test helper: plays a running VM that holds a device claim.
  *
  * claimhold STATE_DIR ADDR VM [MODEL]

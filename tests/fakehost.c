@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fakehost.c - build a fake sysfs tree from a short description of a PCI host.
  *
  *   fakehost DESC_FILE OUTDIR     one device per line (the format: conf/example-host.txt)

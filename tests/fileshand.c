@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fileshand.c - test driver for launcher/files.c with the real QEMU (tests/t-files.sh).
  *   fileshand CONFIG VM.INI UID
  * What pcipass-run does with a vm.ini's files and taps, and nothing else (no device, no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* kernelsim.c - LD_PRELOAD test library that plays the kernel for sysfs writes under a fake
  * tree (as libvirt's virpcimock does): writing to driver_override, a driver's bind/unbind or
  * bus/pci/drivers_probe moves the device's `driver` link, and <dev>/vfio/<group> is there while

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/lib.sh - sourced by every black-box test (tests/t-*.sh).
 # Each test builds its own fake host under a private temp dir and points the programs at it.
 set -uo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """make mutants: single edits of the product that each break a documented promise, applied one
 at a time to a scratch copy of the tree, rebuilt, and tested; every edit must make a test fail.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* qemu_attack.c - test helper: a compromised QEMU. pcipass-run execs it with QEMU's argv, under
  * the real privilege drop and seccomp filter, and it tries every way out that SPEC "Isolation"
  * closes (tests/t-isolation.sh). Every attack is harmless to the host when it works: it reads,

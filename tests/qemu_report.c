@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* qemu_report.c - test helper: stands in for QEMU and reports what it was given (steps 6-9):
  * ids and groups, capabilities, NoNewPrivs, seccomp mode, rlimits, umask, open descriptors,
  * environment and argv, one "key=value" per line on stdout. With -S in its argv it then stays

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # contrib/ansible with Debian's ansible-core: the playbook's syntax and ansible-lint; then real
 # runs against localhost (connection local) on a fake host: the models land in models.d (root,
 # 0644) and pass pcipass-model check, the probe writes the inventory, setup reads it back as the

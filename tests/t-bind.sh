@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # SPEC step 5 on a fake tree, with build/kernelsim.so playing the kernel (LD_PRELOAD): a device
 # moves to vfio-pci through driver_override, unbind and drivers_probe (never new_id), its VFIO
 # group appears, and it goes back to its original driver, or to none. A failure injected at

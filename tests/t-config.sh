@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # pcipass.conf: every error is one line naming file:line, exit 78 (66 for a missing -c file),
 # and the trust rules of SPEC (owner root, writable by nobody else: the file, its directory and
 # every directory above, a sticky one excepted; symlinks judged by what they lead to);

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The man pages render without a groff warning, and `make install` puts every file in place
 # under DESTDIR (programs, man pages, configuration) without touching the host.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # t-files.sh - the real QEMU takes a vm.ini's disks, kernel, initrd and taps by descriptor
 # (launcher/files.c, through tests/fileshand.c): as a uid with no passwd entry and no right on
 # any of those files, under QEMU's -sandbox, with no vm.ini path on its command line.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The IOMMU group is the unit (SPEC, Isolation; issue 9 item 11): a device whose group holds a
 # device another live VM has claimed is not free, whether that device is in the inventory or
 # not. Checked with --dry-run (steps 1, 2 and 4), a running VM played by build/claimhold.

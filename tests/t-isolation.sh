@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # SPEC "Isolation", tried as an attacker would: pcipass-run launches a compromised QEMU
 # (build/qemu-attack, tests/qemu_attack.c) under the real privilege drop and seccomp filter, and
 # every attack it makes must be refused:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # pcipass-run launching VMs WITH passthrough devices, all the way to the exec, on fake trees
 # with build/kernelsim.so playing the kernel, and build/qemu-report standing in for QEMU:
 #  - what the exec'd process got: the claims as descriptors, the memlock limit, the VFIO

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # pcipass-run launching a VM without passthrough devices (SPEC steps 6-9), as root:
 #  - a stand-in QEMU (build/qemu-report) reports what it was given: the unprivileged user, no
 #    capabilities, NoNewPrivs, our seccomp filter, the rlimits, umask, descriptors, environment;

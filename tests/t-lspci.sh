@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The fake hosts themselves (tests/fakehost.c), read by the real lspci (libpci's linux-sysfs
 # method, pointed at the tree with sysfs.path): exit 0, not a word on stderr, and exactly the
 # devices of the description (address, class, vendor:device; with -vvv also subsystem, IOMMU

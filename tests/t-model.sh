@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # pcipass-model: every model rule, on the command line and in hand-written files, with its
 # exact message (tests/golden/model-*), its exit status, and nothing changed on refusal.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # pcipass-probe on fake hosts: the inventory, --all, --list, --prom, and SPEC's guarantees
 # (address order, bridges and excluded devices never inventoried, quiet cron runs, no write
 # when nothing changed, nothing touched on failure), and what lspci reads from the same trees.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # pcipass-run --dry-run on the example host: the plan and the exact argv (golden), and a corpus
 # of hostile vm.ini files (tests/vm/), each refused with one file:line line and nothing changed.
 . "$(dirname "$0")/lib.sh"

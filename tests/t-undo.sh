@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # pcipass-run with devices, as root, on fake trees with build/kernelsim.so playing the kernel:
 # every way a launch can fail before the exec (a control write refused at each point, the probe
 # binding nothing, a VFIO device that never appears, a fault after the VFIO nodes were handed

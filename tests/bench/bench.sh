@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make bench: pcipass-probe against lspci on the same fake trees, side by side in one run.
 #
 #   time:   hyperfine -N (mean ± sd over BENCH_RUNS runs after 3 warm-ups), each pair in one

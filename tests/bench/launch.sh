@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make bench, part 2: what pcipass-run adds before QEMU starts. On a fake tree (tmpfs) with
 # build/kernelsim.so playing the kernel for the binds, hyperfine times, side by side in one run:
 #   pcipass-run -c C vm-N.ini   with qemu = /bin/true: reads the config, models, inventory and

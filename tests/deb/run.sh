@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make deb-test: the Debian package built by `make deb`, installed into a clean Debian 12 root
 # (debootstrap, minbase, plus the package's dependencies and systemd), then checked there: its
 # files, owners and modes, the pcipass user, /run/pcipass from tmpfiles.d, the timer enabled,

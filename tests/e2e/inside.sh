@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The end-to-end test, inside the guest of tests/guest/run.sh (real kernel, intel-iommu,
 # vfio-pci): QEMU's edu device 1234:11e8 passed through by the real pcipass tools to a nested,
 # real QEMU ("L3"), with the host's default isolation (run_as = dynamic, SPEC "Isolation").

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """qmp.py [--pid PID] SOCKET COMMAND...: ask a QEMU over QMP, for tests/e2e/inside.sh.
 
 Waits (60 s at most) for the socket and QEMU's greeting, negotiates, runs each COMMAND in turn

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make e2e: the whole chain on a real kernel with a real IOMMU, real vfio-pci and real QEMU:
 # pcipass-model create -> pcipass-probe -> pcipass-run vm.ini -> a nested QEMU that owns the
 # device, under the default isolation (a uid of its own, disks by descriptor from image_dirs;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_claim.c - lease records (vm=, pid=, start=, uid=, orig_driver=, model=): a parse either
  * fails with one "fuzz.claim:..." line, or gives values within their bounds and character sets. */
 #include <assert.h>

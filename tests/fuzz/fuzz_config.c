@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_config.c - pcipass.conf: a parse either fails with one "fuzz.conf:..." line and
  * EX_CONFIG, or gives a configuration whose invariants hold: absolute paths, words that are
  * words, a known seccomp action, the exclude list sorted, canonical and searchable, a dynamic

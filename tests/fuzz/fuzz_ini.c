@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_ini.c - the checked line reader under inih. Line numbers only grow; every section and
  * key handed over is found, as written, on the input line it is reported at; no name or value
  * holds a newline or control character; and a file that reads cleanly has no line over the limit

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_inventory.c - the inventory. A failure is one "fuzz.ini..." line and leaks nothing.
  * Whatever parses is in address order with valid fields, renders to text that parses to the
  * same inventory field by field, and renders to the same bytes every time. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_models.c - models.d files through models_parse and models_finish. A failure is one
  * "fuzz.conf..." line and leaks nothing. A success gives models that pass the name and type
  * rules, survive model_render and a re-parse field for field, and are found again by their own

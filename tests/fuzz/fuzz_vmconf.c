@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_vmconf.c - vm.ini, the untrusted file: whatever parses stays within its bounds, and its
  * QEMU argv has no control character and keeps QEMU's -sandbox; it names no file outside
  * image_dirs and no user the host does not allow. */

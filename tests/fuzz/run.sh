@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # run.sh SECONDS FUZZER... - run each libFuzzer target for SECONDS on a scratch copy of its seed
 # corpus (tests/fuzz/corpus/<name>/, with tests/fuzz/<name>.dict when there is one), several at a
 # time (FUZZ_JOBS, default: the number of CPUs). Quiet: one line per target. Exits non-zero if

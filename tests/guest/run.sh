@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/guest/run.sh [--timeout SECONDS] [--qemu ARG]... COMMAND [ARGS...]
 #
 # (--qemu: one more argument for the guest's QEMU, e.g. a device; repeatable)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cm.h - what every unit test includes: cmocka and a scratch directory helper. */
 #ifndef PCIPASS_CM_H
 #define PCIPASS_CM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_atomic.c - files replaced whole or not at all, and the writers' lock. */
 #include <dirent.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_claim.c - leases (device claims, VM names, identities): their text, inspecting them
  * without taking them, and the promises of SPEC "Isolation: Claims QEMU cannot forge". */
 #include <errno.h>

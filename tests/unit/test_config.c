@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_config.c - pcipass.conf: defaults, every key, every error, and the trust checks. */
 #include "cm.h"
 #include "config.h"

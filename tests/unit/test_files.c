@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_files.c - files and taps of vm.ini opened by the launcher and handed over by descriptor:
  * the path policy (beneath an image dir, no symlink, regular files), the descriptors each kind
  * gets, the sealed kernel copy, taps by name and on a bridge, and nothing left open on failure. */

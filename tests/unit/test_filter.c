@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_filter.c - the seccomp policy is sorted data whose every name is a reviewed syscall of
  * x86_64, pinned by tests/golden/seccomp-rules; and the installed filter really refuses each
  * rule's calls with the rule's action (killed under kill, EPERM under errno, ENOSYS for the

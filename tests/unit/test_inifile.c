@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_inifile.c - the checked line reader under inih: what Debian's inih would do silently
  * (cut long lines, join indented ones, cut long names) must be an error or not happen. */
 #include <fcntl.h>

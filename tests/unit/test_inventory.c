@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_inventory.c - the inventory's text: render, parse back, and refuse torn or edited files. */
 #include "cm.h"
 #include "inventory.h"

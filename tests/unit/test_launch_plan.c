@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_launch_plan.c - vm.ini, device selection, the IOMMU group rule and QEMU's argv. */
 #include "cm.h"
 #include "argv.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_model.c - SPEC's model rules, matching, and models.d loading. */
 #include "cm.h"
 #include "model.h"

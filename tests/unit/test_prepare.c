@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_prepare.c - what the launcher does to the host before the drop, on a scratch tree:
  * nothing is chowned, chmodded or created through a symlink; the state directory is refused
  * when someone else could write in it; the endpoints stay root's. Needs root (chown). */

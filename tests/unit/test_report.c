@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_report.c - matching a scan to models, and what --all, --list, --prom and list print. */
 #include "cm.h"
 #include "report.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_update.c - one probe run over a small sysfs tree the test builds itself: the scan, the
  * inventory written only when it changed, the Prometheus file, and the errors. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_util.c - the checked parsers and string helpers everything else stands on. */
 #include <errno.h>
 #include <limits.h>

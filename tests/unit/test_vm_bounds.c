@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_vm_bounds.c - item 18 of issue 9: vm.ini's values are copied into fixed fields bounded
  * by the fields themselves, not by the line length of whatever libinih the system has.
  *
