@@ -45,7 +45,8 @@ PROBE_LIB  := probe/scan.c probe/report.c probe/update.c
 MODEL_SRC  := probe/model_cmd.c
 RUN_SRC    := launcher/run.c
 RUN_LIB    := launcher/vmconf.c launcher/argv.c launcher/select.c launcher/handover.c
-RUN_SYS    := launcher/filter.c launcher/prepare.c launcher/bind.c launcher/files.c launcher/ident.c
+RUN_SYS    := launcher/filter.c launcher/prepare.c launcher/bind.c launcher/files.c launcher/ident.c \
+              launcher/ops.c
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 

@@ -22,19 +22,12 @@
 #include "filter.h"
 #include "ident.h"
 #include "model.h"
+#include "ops.h"
 #include "prepare.h"
 #include "select.h"
 #include "vmconf.h"
 
-static void usage(FILE *to)
-{
-	fprintf(to, "usage: pcipass-run [-c FILE] [--dry-run] VM.INI\n"
-		    "       pcipass-run [-c FILE] --release [ADDR...]\n"
-		    "  -c, --config FILE  host configuration (default " DEFAULT_CONFIG ")\n"
-		    "  -n, --dry-run      check everything, change nothing, print the plan and QEMU's argv\n"
-		    "  -r, --release      give devices whose VM is gone back to their original driver\n"
-		    "  -h, --help, --version\n");
-}
+#define STOP_TIMEOUT 60 /* --stop's default: seconds the guest has to power down */
 
 /* The undo journal: one entry appended after each step that changed something, walked
  * backwards by rollback(). */
@@ -609,18 +602,130 @@ static void show_plan(const struct plan *p, struct sbuf *b)
 	argv_show(&p->argv, b);
 }
 
+/* --dry-run: SPEC steps 1, 2 and 4, nothing changed; the plan and QEMU's argv on stdout. */
+static int dry_run(struct plan *p, const char *vm_ini, bool json, struct perr *e)
+{
+	struct sbuf b = { 0 };
+
+	(void)json;
+	if (plan_read(p, vm_ini, e) < 0 || plan_devices(p, NULL, e) < 0)
+		return -1;
+	show_plan(p, &b);
+	if (b.oom || fwrite(b.p, 1, b.len, stdout) != b.len || fflush(stdout) != 0)
+		stdout_die();
+	sbuf_free(&b);
+	return 0;
+}
+
+/* The command line, once parsed: what the commands below get. */
+struct cmdline {
+	struct plan *p;
+	char **args;
+	int n_args;
+	bool json;
+	unsigned timeout;  /* --timeout S; 0: the command's default */
+};
+
+static int cmd_launch(struct cmdline *c, struct perr *e)
+{
+	return launch(c->p, c->args[0], e);
+}
+
+static int cmd_dry_run(struct cmdline *c, struct perr *e)
+{
+	return dry_run(c->p, c->args[0], c->json, e);
+}
+
+static int cmd_release(struct cmdline *c, struct perr *e)
+{
+	return release(&c->p->host, c->args, c->n_args, e);
+}
+
+static int cmd_status(struct cmdline *c, struct perr *e)
+{
+	return op_status(&c->p->host, c->n_args ? c->args[0] : NULL, c->json, e);
+}
+
+static int cmd_stop(struct cmdline *c, struct perr *e)
+{
+	return op_stop(&c->p->host, c->args[0], c->timeout ? c->timeout : STOP_TIMEOUT, c->json, e);
+}
+
+static int cmd_console(struct cmdline *c, struct perr *e)
+{
+	return op_console(&c->p->host, c->args[0], e);
+}
+
+/* What pcipass-run can do: the usage text, the option parser and the argument checks come from
+ * this table (vmctl's ctl_commands); launch is the command of no option. */
+enum { OPT_STATUS = 256, OPT_STOP, OPT_CONSOLE, OPT_JSON, OPT_TIMEOUT, OPT_VERSION };
+static const struct command {
+	int opt;              /* its option (0: none, the launch) */
+	const char *name;     /* the option's long name */
+	int (*fn)(struct cmdline *c, struct perr *e);
+	bool json;            /* takes --json */
+	bool timeout;         /* takes --timeout */
+	int min_args, max_args;
+	const char *args, *help;
+} commands[] = {
+	{ 0, NULL, cmd_launch, false, false, 1, 1, "VM.INI",
+	  "start the VM: claim and bind its devices, drop privileges, exec QEMU" },
+	{ 'n', "dry-run", cmd_dry_run, true, false, 1, 1, "VM.INI",
+	  "check everything a launch needs, change nothing; print the plan and QEMU's argv" },
+	{ 'r', "release", cmd_release, false, false, 0, VM_DEV_MAX, "[ADDR...]",
+	  "give devices whose VM is gone back to their original driver" },
+	{ OPT_STATUS, "status", cmd_status, true, false, 0, 1, "[NAME]",
+	  "the live VMs (or one): pid, uptime, uid, memory, devices, sockets; and the unreleased" },
+	{ OPT_STOP, "stop", cmd_stop, true, true, 1, 1, "NAME",
+	  "ACPI power-down, wait --timeout S (default 60), then quit, then kill" },
+	{ OPT_CONSOLE, "console", cmd_console, false, false, 1, 1, "NAME",
+	  "attach to the VM's serial console (serial = socket); Ctrl-] detaches" },
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *to)
+{
+	fprintf(to, "usage: pcipass-run [-c FILE] VM.INI\n");
+	for (size_t i = 1; i < N_COMMANDS; i++)
+		fprintf(to, "       pcipass-run [-c FILE] --%s%s%s %s\n", commands[i].name,
+			commands[i].timeout ? " [--timeout S]" : "", commands[i].json ? " [--json]" : "",
+			commands[i].args);
+	fprintf(to, "  -c, --config FILE  host configuration (default " DEFAULT_CONFIG ")\n");
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		char opt[32];
+
+		if (commands[i].opt == 0)
+			snprintf(opt, sizeof(opt), "%s", commands[i].args);
+		else if (commands[i].opt < 256)
+			snprintf(opt, sizeof(opt), "-%c, --%s", commands[i].opt, commands[i].name);
+		else
+			snprintf(opt, sizeof(opt), "    --%s", commands[i].name);
+		fprintf(to, "  %-17s  %s\n", opt, commands[i].help);
+	}
+	fprintf(to, "      --json         output for scripts (where the command says [--json])\n"
+		    "      --timeout S    seconds to wait (where the command says [--timeout S])\n"
+		    "  -h, --help, --version\n");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' }, { "dry-run", no_argument, NULL, 'n' },
-		{ "release", no_argument, NULL, 'r' },      { "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },      { 0 },
+		{ "config", required_argument, NULL, 'c' },  { "dry-run", no_argument, NULL, 'n' },
+		{ "release", no_argument, NULL, 'r' },       { "status", no_argument, NULL, OPT_STATUS },
+		{ "stop", no_argument, NULL, OPT_STOP },     { "console", no_argument, NULL, OPT_CONSOLE },
+		{ "json", no_argument, NULL, OPT_JSON },     { "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "help", no_argument, NULL, 'h' },          { "version", no_argument, NULL, OPT_VERSION },
+		{ 0 },
 	};
 	const char *config = DEFAULT_CONFIG;
-	bool explicit = false, dry = false, rel = false;
+	const struct command *cmd = &commands[0];
 	struct plan p = { 0 };
-	struct sbuf b = { 0 };
+	struct cmdline c = { .p = &p };
 	struct perr e = { 0 };
+	bool explicit = false, timeout = false;
+	const char *why;
+	long long secs;
+	char b[128];
 	int ch;
 
 	progname = "pcipass-run";
@@ -629,44 +734,50 @@ int main(int argc, char **argv)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":c:nrh", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': config = optarg; explicit = true; break;
-		case 'n': dry = true; break;
-		case 'r': rel = true; break;
+		case 'c': config = optarg; explicit = true; continue;
+		case OPT_JSON: c.json = true; continue;
+		case OPT_TIMEOUT:
+			if (parse_ll(optarg, 10, 1, 86400, &secs, &why) < 0)
+				die(EX_USAGE, "--timeout \"%s\": %s; expected seconds, 1 to 86400",
+				    shown(optarg, b), why);
+			c.timeout = (unsigned)secs;
+			timeout = true;
+			continue;
 		case 'h': usage(stdout); return 0;
-		case 'V': printf("pcipass-run %s\n", PCIPASS_VERSION); return 0;
-		default: die_getopt(ch, argc, argv);
+		case OPT_VERSION: printf("pcipass-run %s\n", PCIPASS_VERSION); return 0;
+		case ':': case '?': die_getopt(ch, argc, argv);
+		}
+		for (size_t i = 1; i < N_COMMANDS; i++) {
+			if (commands[i].opt != ch)
+				continue;
+			if (cmd != &commands[0] && cmd != &commands[i])
+				die(EX_USAGE, "--%s and --%s do not go together (try --help)", cmd->name,
+				    commands[i].name);
+			cmd = &commands[i];
 		}
 	}
-	if (rel && dry)
-		die(EX_USAGE, "--release and --dry-run do not go together (try --help)");
-	if (!rel && argc - optind != 1)
-		die(EX_USAGE, "expected one VM definition (try --help)");
+	c.args = argv + optind;
+	c.n_args = argc - optind;
+	if (c.json && !cmd->json)
+		die(EX_USAGE, "--json goes with %s (try --help)", "--dry-run, --status and --stop");
+	if (timeout && !cmd->timeout)
+		die(EX_USAGE, "--timeout goes with --stop (try --help)");
+	if (c.n_args < cmd->min_args || c.n_args > cmd->max_args) {
+		if (strcmp(cmd->args, "VM.INI") == 0)
+			die(EX_USAGE, "expected one VM definition (try --help)");
+		die(EX_USAGE, "--%s takes %s (try --help)", cmd->name, cmd->args);
+	}
 	to_syslog = !isatty(STDERR_FILENO) && !stderr_is_journal();
 	if (to_syslog)
 		openlog("pcipass-run", LOG_PID, LOG_DAEMON);
 	if (config_load(config, explicit, &p.host, &e) < 0)
 		quit(&e);
-	if (rel) {
-		if (release(&p.host, argv + optind, argc - optind, &e) < 0) {
-			if (e.msg[0])
-				quit(&e);
-			exit(e.code); /* each device's failure has had its line */
-		}
-		return 0;
-	}
-	if (!dry) {
-		launch(&p, argv[optind], &e);
+	if (cmd->fn(&c, &e) < 0) {
 		plan_free(&p);
-		quit(&e); /* the exec did not happen */
+		if (e.msg[0])
+			quit(&e);
+		exit(e.code); /* each failure has had its line (--release, one per device) */
 	}
-	if (plan_read(&p, argv[optind], &e) < 0 || plan_devices(&p, NULL, &e) < 0) {
-		plan_free(&p);
-		quit(&e);
-	}
-	show_plan(&p, &b);
 	plan_free(&p);
-	if (b.oom || fwrite(b.p, 1, b.len, stdout) != b.len || fflush(stdout) != 0)
-		stdout_die();
-	sbuf_free(&b);
 	return 0;
 }
