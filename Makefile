@@ -10,6 +10,12 @@ MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+LOCALSTATEDIR ?= /var
+# systemd reads tmpfiles.d and modules-load.d under /usr/local/lib as under /usr/lib
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
+PKGDATADIR ?= $(PREFIX)/share/pcipass
+DOCDIR     ?= $(PREFIX)/share/doc/pcipass
 DESTDIR    ?=
 BUILD      ?= build
 CC         ?= cc
@@ -44,9 +50,9 @@ PROBE_SRC  := probe/probe.c
 PROBE_LIB  := probe/scan.c probe/report.c probe/update.c
 MODEL_SRC  := probe/model_cmd.c
 RUN_SRC    := launcher/run.c
-RUN_LIB    := launcher/vmconf.c launcher/argv.c launcher/select.c launcher/handover.c
+RUN_LIB    := launcher/vmconf.c launcher/argv.c launcher/select.c launcher/handover.c launcher/qmp.c
 RUN_SYS    := launcher/filter.c launcher/prepare.c launcher/bind.c launcher/files.c launcher/ident.c \
-              launcher/ops.c
+              launcher/ops.c launcher/console.c launcher/preflight.c
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -55,7 +61,7 @@ MAN8  := probe/pcipass-probe.8 probe/pcipass-model.8 launcher/pcipass-run.8
 MAN5  := conf/pcipass.conf.5 launcher/vm.ini.5
 UNITS := contrib/pcipass-probe.service contrib/pcipass-probe.timer contrib/pcipass@.service
 TOOLS := $(BUILD)/fakehost $(BUILD)/claimhold $(BUILD)/qemu-report $(BUILD)/qemu-attack $(BUILD)/kernelsim.so $(BUILD)/bindtool \
-	 $(BUILD)/fileshand
+	 $(BUILD)/fileshand $(BUILD)/qmptool
 
 .SECONDARY:
 .PHONY: all check unit blackbox e2e asan fuzz fuzz-smoke bench demo install uninstall clean help deps
@@ -89,6 +95,9 @@ $(BUILD)/fakehost: $(BUILD)/tests/fakehost.o
 
 $(BUILD)/claimhold: $(BUILD)/tests/claimhold.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(BUILD)/qmptool: $(BUILD)/tests/qmptool.o $(BUILD)/liblauncher.a $(BUILD)/libcommon.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_INI) $(LIBS_SECCOMP)
 
 $(BUILD)/bindtool: $(BUILD)/tests/bindtool.o $(BUILD)/liblauncher.a $(BUILD)/libcommon.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_INI) $(LIBS_SECCOMP)
@@ -171,8 +180,16 @@ demo: all
 deps:
 	contrib/install-deps.sh
 
+# What the Debian package installs and creates too (it runs this target): the programs, man
+# pages, configuration, units, tmpfiles.d and modules-load.d entries, the alert rules, the example
+# vm.ini, and the empty directories of the configuration and the data. Then what is left to do.
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/pcipass/models.d
+	install -d $(DESTDIR)$(SBINDIR)
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/pcipass $(DESTDIR)$(SYSCONFDIR)/pcipass/models.d \
+		$(DESTDIR)$(SYSCONFDIR)/pcipass/vms
+	@# the inventory's directory, and image_dirs' default (disks, kernels: root's, read by the
+	@# launcher only); /run/pcipass comes from tmpfiles.d
+	install -d -m 0755 $(DESTDIR)$(LOCALSTATEDIR)/lib/pcipass $(DESTDIR)$(LOCALSTATEDIR)/lib/pcipass/images
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
 	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
@@ -193,12 +210,31 @@ install: all
 	install -m 0644 contrib/bash-completion/pcipass $(DESTDIR)$(BASHCOMPDIR)/pcipass-probe
 	ln -sf pcipass-probe $(DESTDIR)$(BASHCOMPDIR)/pcipass-model
 	ln -sf pcipass-probe $(DESTDIR)$(BASHCOMPDIR)/pcipass-run
+	install -d $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(MODULESLOADDIR)
+	install -m 0644 contrib/pcipass.tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/pcipass.conf
+	install -m 0644 contrib/pcipass.modules-load.conf $(DESTDIR)$(MODULESLOADDIR)/pcipass.conf
+	install -d $(DESTDIR)$(PKGDATADIR)/prometheus $(DESTDIR)$(DOCDIR)/examples
+	install -m 0644 contrib/prometheus/pcipass.rules.yml $(DESTDIR)$(PKGDATADIR)/prometheus/
+	install -m 0644 conf/vm.ini $(DESTDIR)$(DOCDIR)/examples/
+	@echo "pcipass is installed. Still to do, as root:"
+	@echo "  systemctl daemon-reload"
+	@echo "  systemd-tmpfiles --create pcipass.conf       # /run/pcipass now (at boot from now on)"
+	@echo "  modprobe vfio-pci                            # now (at boot from now on: $(MODULESLOADDIR)/pcipass.conf)"
+	@echo "  systemctl enable --now pcipass-probe.timer   # the inventory, every minute"
+	@echo "  pcipass-model create --probe MODEL DEV_TYPE VENDOR_ID DEVICE_ID"
+	@echo "  cp $(DOCDIR)/examples/vm.ini $(SYSCONFDIR)/pcipass/vms/NAME.ini   # then edit it: [vm] name = NAME,"
+	@echo "      # disks and kernels under $(LOCALSTATEDIR)/lib/pcipass/images"
+	@echo "  systemctl start pcipass@NAME"
+	@echo "  alert rules for Prometheus: $(PKGDATADIR)/prometheus/pcipass.rules.yml"
+	@echo "No system user is needed: every VM runs under a uid of its own (run_as = dynamic), with group kvm for /dev/kvm."
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(PROGS)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8))) $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5)))
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNITS)))
 	rm -f $(addprefix $(DESTDIR)$(BASHCOMPDIR)/,pcipass-probe pcipass-model pcipass-run)
+	rm -f $(DESTDIR)$(TMPFILESDIR)/pcipass.conf $(DESTDIR)$(MODULESLOADDIR)/pcipass.conf
+	rm -f $(DESTDIR)$(PKGDATADIR)/prometheus/pcipass.rules.yml $(DESTDIR)$(DOCDIR)/examples/vm.ini
 
 # The Debian package (debian/), built with dpkg-buildpackage in a copy of the tree (all but build/
 # and what .gitignore ignores) at $(BUILD)/deb/pcipass: the build starts with `debian/rules clean`

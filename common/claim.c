@@ -5,11 +5,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "atomic.h"
@@ -55,6 +57,23 @@ static int parse_uid(const struct ini_pos *at, const struct ini_key *k, const ch
 	return parse_num(at, k, value, 0, 4294967294LL, "a uid", field, e);
 }
 
+static int parse_memory(const struct ini_pos *at, const struct ini_key *k, const char *value,
+			void *field, struct perr *e)
+{
+	return parse_num(at, k, value, 1, 1LL << 40, "MiB", field, e);
+}
+
+static int parse_slots(const struct ini_pos *at, const struct ini_key *k, const char *value,
+		       void *field, struct perr *e)
+{
+	long long v;
+
+	if (parse_num(at, k, value, 0, LEASE_SLOTS_MAX, "a number of slots", &v, e) < 0)
+		return -1;
+	*(int *)field = (int)v;
+	return 0;
+}
+
 static const struct ini_key claim_keys[] = {
 	INI_KEY("vm", ini_parse_word, struct claim_info, vm, LEASE_VM_MAX + 1),
 	INI_KEY("pid", parse_pid, struct claim_info, pid, 0),
@@ -63,6 +82,10 @@ static const struct ini_key claim_keys[] = {
 	/* An unbound device has no driver to go back to: "orig_driver =" is fine. */
 	INI_KEY("orig_driver", ini_parse_driver, struct claim_info, orig_driver, 64),
 	INI_KEY("model", ini_parse_word, struct claim_info, model, MODEL_NAME_MAX + 1),
+	INI_KEY("qdev", ini_parse_word, struct claim_info, qdev, LEASE_QDEV_MAX + 1),
+	INI_KEY("memory", parse_memory, struct claim_info, memory_mib, 0),
+	INI_KEY("hotplug_slots", parse_slots, struct claim_info, slots, 0),
+	INI_KEY("ended", ini_parse_word, struct claim_info, ended, LEASE_ENDED_MAX + 1),
 };
 
 struct parse_state {
@@ -95,6 +118,7 @@ int claim_parse(const char *text, size_t len, const char *name, struct claim_inf
 	struct parse_state ps = { ci, 0 };
 
 	ci->uid = -1;
+	ci->slots = -1;
 	return ini_read_mem(text, len, name, &claim_ops, &ps, e);
 }
 
@@ -131,6 +155,23 @@ void lease_record(struct claim_info *rec, const char *vm)
 	rec->pid = (long)getpid();
 	rec->start = proc_start(rec->pid);
 	rec->uid = -1;
+	rec->slots = -1;
+}
+
+/* An exited process its parent has not reaped yet (a zombie) keeps its pid and start time but
+ * none of its files: it holds nothing. Its pidfd is readable once its whole thread group is gone
+ * (a leader that exited alone while its threads run on is not). Without pidfds: not known. */
+static bool proc_exited(long pid)
+{
+	struct pollfd p = { .events = POLLIN };
+	bool gone;
+
+	p.fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	if (p.fd < 0)
+		return errno == ESRCH;
+	gone = poll(&p, 1, 0) == 1;
+	close(p.fd);
+	return gone;
 }
 
 /* Read what fd holds: exists, unreadable, the record, and whether its process lives. */
@@ -143,6 +184,7 @@ static void read_record(int fd, const char *path, struct claim_info *ci)
 
 	memset(ci, 0, sizeof(*ci));
 	ci->uid = -1;
+	ci->slots = -1;
 	ci->exists = true;
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0 || sb.st_size > LEASE_TEXT_MAX ||
 	    slurp_fd(fd, path, &text, &len, &ignore) < 0) {
@@ -152,11 +194,12 @@ static void read_record(int fd, const char *path, struct claim_info *ci)
 	if (claim_parse(text, len, path, ci, &ignore) < 0 || ci->vm[0] == '\0' || ci->pid == 0) {
 		memset(ci, 0, sizeof(*ci));
 		ci->uid = -1;
+	ci->slots = -1;
 		ci->exists = ci->unreadable = true;
 	}
 	free(text);
 	/* the recorded process lives: the same pid, started at the same time (not a reused pid) */
-	ci->alive = ci->start != 0 && proc_start(ci->pid) == ci->start;
+	ci->alive = ci->start != 0 && proc_start(ci->pid) == ci->start && !proc_exited(ci->pid);
 }
 
 static int lease_path(char *buf, size_t size, const char *dir, const char *name, struct perr *e)
@@ -173,6 +216,7 @@ int lease_inspect(const char *dir, const char *name, struct claim_info *ci, stru
 
 	memset(ci, 0, sizeof(*ci));
 	ci->uid = -1;
+	ci->slots = -1;
 	if (lease_path(path, sizeof(path), dir, name, e) < 0)
 		return -1;
 	for (int tries = 0;; tries++) {
@@ -212,6 +256,7 @@ int lease_lock(const char *dir, const char *name, struct claim_info *old, struct
 
 	memset(old, 0, sizeof(*old));
 	old->uid = -1;
+	old->slots = -1;
 	if (lease_path(path, sizeof(path), dir, name, e) < 0)
 		return -1;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
@@ -263,6 +308,14 @@ int lease_commit(int lock_fd, const char *dir, const char *name, const struct cl
 	if (n > 0 && (size_t)n < sizeof(text) && rec->model[0])
 		n += snprintf(text + n, sizeof(text) - (size_t)n, "orig_driver=%s\nmodel=%s\n",
 			      rec->orig_driver, rec->model);
+	if (n > 0 && (size_t)n < sizeof(text) && rec->qdev[0])
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "qdev=%s\n", rec->qdev);
+	if (n > 0 && (size_t)n < sizeof(text) && rec->memory_mib > 0)
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "memory=%lld\n", rec->memory_mib);
+	if (n > 0 && (size_t)n < sizeof(text) && rec->slots >= 0)
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "hotplug_slots=%d\n", rec->slots);
+	if (n > 0 && (size_t)n < sizeof(text) && rec->ended[0])
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "ended=%s\n", rec->ended);
 	if (lease_path(path, sizeof(path), dir, name, e) < 0 ||
 	    xsnprintf(tmp, sizeof(tmp), "%s/.%s.new", dir, name) < 0)
 		goto fail;

@@ -15,7 +15,10 @@
 #include "util.h"
 
 #define LEASE_VM_MAX 64   /* a VM's name */
+#define LEASE_QDEV_MAX 31 /* a claim's QEMU device id */
+#define LEASE_SLOTS_MAX 64 /* a name lease's hotplug_slots */
 #define LEASE_TEXT_MAX 512 /* a record is a few short lines: anything longer is not ours */
+#define LEASE_ENDED_MAX 15 /* a name lease's ended= */
 
 struct claim_info {
 	bool exists;      /* a lease file is there */
@@ -29,6 +32,11 @@ struct claim_info {
 	long long uid;                   /* an identity lease: its uid; else -1 */
 	char orig_driver[64];            /* a claim: where --release puts the device back */
 	char model[MODEL_NAME_MAX + 1];  /* a claim: the model it was taken as */
+	char qdev[LEASE_QDEV_MAX + 1];   /* a claim: QEMU's id of the device ("" when not known) */
+	long long memory_mib;            /* a name lease: the VM's memory (0 when not recorded) */
+	int slots;                       /* a name lease: its hotplug_slots; -1 when not recorded */
+	char ended[LEASE_ENDED_MAX + 1]; /* a name lease of a VM gone: how --stop ended it (powerdown,
+					  * quit, kill); "" when nobody knows */
 };
 
 /* The start time of process pid, in clock ticks after boot; 0 when there is no such process. */

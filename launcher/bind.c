@@ -85,6 +85,17 @@ int bind_vfio(const char *sysfs_root, const char *dev_root, const char *addr, in
 	char path[1024], now[DRIVER_MAX];
 	struct timespec tick = { 0, 10 * 1000 * 1000 };
 
+	/* Nothing loads vfio-pci by itself: without its driver directory the override would bind
+	 * nothing, and the message would only say so after the device left its driver. Say what to
+	 * do before anything is written. */
+	if (strcmp(orig, vfio_driver) != 0) {
+		struct stat sb;
+		if (xsnprintf(path, sizeof(path), "%s/bus/pci/drivers/%s", sysfs_root, vfio_driver) < 0)
+			return fail(e, EX_CONFIG, "sysfs_root too long");
+		if (stat(path, &sb) < 0 && errno == ENOENT)
+			return fail(e, EX_OSERR, "%s is not loaded: modprobe %s%s", vfio_driver, vfio_driver,
+				    strcmp(vfio_driver, "vfio-pci") == 0 ? " (the package loads it at boot)" : "");
+	}
 	/* already there (bound by the admin, or a dead VM's device never released): nothing to
 	 * write, so nothing for an undo to put back */
 	if (strcmp(orig, vfio_driver) != 0 &&

@@ -84,7 +84,7 @@ static int open_beneath(const struct host_config *host, const char *at, const ch
 		return fail(e, EX_NOPERM, "%s: expected a file under the host's image_dirs, got a path outside them", at);
 	dir = open(host->image_dirs[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
-		return fail_errno(e, EX_CONFIG, "image_dirs: cannot open %s", host->image_dirs[i]);
+		return fail_errno(e, EX_CONFIG, "%s: image_dirs: cannot open %s", at, host->image_dirs[i]);
 	fd = (int)syscall(SYS_openat2, dir, rel, &how, sizeof(how));
 	err = errno;
 	close(dir);
@@ -125,37 +125,52 @@ static int reopen(int fd, int flags)
 	return open(p, flags | O_CLOEXEC | O_NOCTTY);
 }
 
+/* The disk p (an O_PATH descriptor of st) opened O_RDONLY, or O_RDWR (never O_CREAT or
+ * O_TRUNC): the same inode, or an error. */
+static int reopen_disk(int p, const struct stat *st, bool rdonly, const char *at, struct perr *e)
+{
+	struct stat got;
+	int fd = reopen(p, rdonly ? O_RDONLY : O_RDWR);
+
+	if (fd < 0) {
+		if (errno == EACCES || errno == EPERM || errno == EROFS || errno == ETXTBSY)
+			return fail_errno(e, EX_NOPERM, "%s: expected a file root can %s", at,
+					  rdonly ? "read" : "write (or readonly = true)");
+		return fail_errno(e, EX_OSERR, "%s: cannot open", at);
+	}
+	if (fstat(fd, &got) < 0 || got.st_dev != st->st_dev || got.st_ino != st->st_ino) {
+		close(fd);
+		return fail(e, EX_OSERR, "%s: not the same file when opened again", at);
+	}
+	return fd;
+}
+
+static const char *disk_at(char at[AT_MAX], const struct vm_config *vm, size_t i)
+{
+	const struct vm_disk *d = &vm->disk[i];
+
+	return where(at, vm, d->file_line ? d->file_line : d->line, "[disk] file", d->file);
+}
+
 /* Every FD_DRIVE entry of disk i: O_RDONLY, or O_RDWR for the read-write half of a writable
  * disk's fdset, all on the one inode found beneath the image dir. */
 static int open_disk(const struct host_config *host, const struct vm_config *vm, size_t i,
 		     struct handover *h, struct perr *e)
 {
-	const struct vm_disk *d = &vm->disk[i];
-	struct stat st, got;
+	struct stat st;
 	char at[AT_MAX];
 	int p, found = 0;
 
-	where(at, vm, d->file_line ? d->file_line : d->line, "[disk] file", d->file);
-	if ((p = open_beneath(host, at, d->file, &st, e)) < 0)
+	if ((p = open_beneath(host, disk_at(at, vm, i), vm->disk[i].file, &st, e)) < 0)
 		return -1;
 	for (size_t k = 0; k < h->n; k++) {
 		struct fd_entry *f = &h->e[k];
 		if (f->kind != FD_DRIVE || f->index != (int)i)
 			continue;
 		found++;
-		f->src = reopen(p, f->rdonly ? O_RDONLY : O_RDWR);
-		if (f->src < 0) {
-			int err = errno;
+		if ((f->src = reopen_disk(p, &st, f->rdonly, at, e)) < 0) {
 			close(p);
-			errno = err;
-			if (err == EACCES || err == EPERM || err == EROFS || err == ETXTBSY)
-				return fail_errno(e, EX_NOPERM, "%s: expected a file root can %s", at,
-						  f->rdonly ? "read" : "write (or readonly = true)");
-			return fail_errno(e, EX_OSERR, "%s: cannot open", at);
-		}
-		if (fstat(f->src, &got) < 0 || got.st_dev != st.st_dev || got.st_ino != st.st_ino) {
-			close(p);
-			return fail(e, EX_OSERR, "%s: not the same file when opened again", at);
+			return -1;
 		}
 	}
 	close(p);
@@ -163,6 +178,27 @@ static int open_disk(const struct host_config *host, const struct vm_config *vm,
 		return fail(e, EX_SOFTWARE, "%s: no descriptor planned for it", at);
 	return 0;
 }
+
+int files_check_disk(const struct host_config *host, const struct vm_config *vm, size_t i,
+		     struct perr *e)
+{
+	struct stat st;
+	char at[AT_MAX];
+	int p, fd;
+
+	if ((p = open_beneath(host, disk_at(at, vm, i), vm->disk[i].file, &st, e)) < 0)
+		return -1;
+	fd = reopen_disk(p, &st, true, at, e);
+	if (fd >= 0) {
+		close(fd);
+		if (!vm->disk[i].readonly && (fd = reopen_disk(p, &st, false, at, e)) >= 0)
+			close(fd);
+	}
+	close(p);
+	return fd < 0 ? -1 : 0;
+}
+
+#define TOO_BIG "%s: expected a file no larger than the VM's memory (%llu MiB), got a larger one"
 
 /* path copied into a memfd sealed against every change, of at most the VM's memory (a larger
  * kernel or initrd could not boot, and the copy lives as long as QEMU); f gets an O_RDONLY
@@ -194,8 +230,7 @@ static int sealed_copy(const struct host_config *host, const struct vm_config *v
 		if ((n = sendfile(mem, in, NULL, 1 << 24)) < 0)
 			r = fail_errno(e, EX_OSERR, "%s: cannot copy", at);
 		else if ((done += (unsigned long long)n) > max)
-			r = fail(e, EX_DATAERR, "%s: expected a file no larger than the VM's memory (%llu MiB), got a larger one",
-				 at, vm->memory_mib);
+			r = fail(e, EX_DATAERR, TOO_BIG, at, vm->memory_mib);
 	}
 	close(in);
 	if (r == 0 && fcntl(mem, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
@@ -204,6 +239,28 @@ static int sealed_copy(const struct host_config *host, const struct vm_config *v
 		r = fail_errno(e, EX_OSERR, "%s: reopening its copy", at);
 	close(mem);
 	return r;
+}
+
+int files_check_boot(const struct host_config *host, const struct vm_config *vm, bool initrd,
+		     struct perr *e)
+{
+	const char *path = initrd ? vm->initrd : vm->kernel;
+	char at[AT_MAX];
+	struct stat st;
+	int p, in;
+
+	where(at, vm, initrd ? vm->initrd_line : vm->kernel_line, initrd ? "[boot] initrd" : "[boot] kernel",
+	      path);
+	if ((p = open_beneath(host, at, path, &st, e)) < 0)
+		return -1;
+	in = reopen(p, O_RDONLY);
+	close(p);
+	if (in < 0)
+		return fail_errno(e, EX_OSERR, "%s: cannot open", at);
+	close(in);
+	if ((unsigned long long)st.st_size > vm->memory_mib << 20)
+		return fail(e, EX_DATAERR, TOO_BIG, at, vm->memory_mib);
+	return 0;
 }
 
 /* <dev_root>/net/tun attached to the tap name (or a new one, for "pcipass%d"), with virtio-net's
@@ -239,21 +296,18 @@ static int net_path(char *buf, size_t size, const struct host_config *host, cons
 	return 0;
 }
 
-/* An existing tap, by name. TUNSETIFF would make a new tap of a name that is gone, so the
- * interface must be there before and be the same one after. */
-static int tap_existing(const struct host_config *host, const char *at, const char *ifname,
-			struct perr *e)
+#define NO_SUCH_TAP "%s: expected an existing tap device, got no such interface"
+
+/* Interface ifname is a tap, as <sysfs_root>/class/net/IF/tun_flags says. */
+static int tap_flags(const struct host_config *host, const char *at, const char *ifname,
+		     struct perr *e)
 {
 	char path[CONF_PATH_MAX + 64], text[32] = "";
-	unsigned idx = if_nametoindex(ifname);
-	struct ifreq ifr;
 	long long flags = 0;
 	const char *why;
 	ssize_t n = -1;
 	int fd;
 
-	if (idx == 0)
-		return fail(e, EX_NOINPUT, "%s: expected an existing tap device, got no such interface", at);
 	if (net_path(path, sizeof(path), host, ifname, "/tun_flags", e) < 0)
 		return -1;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
@@ -269,6 +323,22 @@ static int tap_existing(const struct host_config *host, const char *at, const ch
 	if (n <= 0 || !(flags & IFF_TAP))
 		return fail(e, EX_NOPERM, "%s: expected a tap device, got %s", at,
 			    n > 0 ? "a tun device" : "an interface that is not a tap");
+	return 0;
+}
+
+/* An existing tap, by name. TUNSETIFF would make a new tap of a name that is gone, so the
+ * interface must be there before and be the same one after. */
+static int tap_existing(const struct host_config *host, const char *at, const char *ifname,
+			struct perr *e)
+{
+	unsigned idx = if_nametoindex(ifname);
+	struct ifreq ifr;
+	int fd;
+
+	if (idx == 0)
+		return fail(e, EX_NOINPUT, NO_SUCH_TAP, at);
+	if (tap_flags(host, at, ifname, e) < 0)
+		return -1;
 	if ((fd = tap_attach(host, at, ifname, &ifr, e)) < 0)
 		return -1;
 	if (if_nametoindex(ifname) != idx) {
@@ -278,15 +348,12 @@ static int tap_existing(const struct host_config *host, const char *at, const ch
 	return fd;
 }
 
-/* A new tap on bridge, named by the kernel; not persistent: it goes with its last descriptor,
- * so with QEMU. Up, and with the bridge's MTU (a smaller one would shrink the bridge's). */
-static int tap_on_bridge(const struct host_config *host, const char *at, const char *bridge,
-			 struct fd_entry *f, struct perr *e)
+/* bridge is one, as <sysfs_root>/class/net/BR/bridge says. */
+static int bridge_check(const struct host_config *host, const char *at, const char *bridge,
+			struct perr *e)
 {
 	char path[CONF_PATH_MAX + 64];
-	struct ifreq tap, q;
 	struct stat st;
-	int fd, s, mtu, r = 0;
 
 	if (net_path(path, sizeof(path), host, bridge, "", e) < 0)
 		return -1;
@@ -296,6 +363,19 @@ static int tap_on_bridge(const struct host_config *host, const char *at, const c
 		return -1;
 	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
 		return fail(e, EX_NOPERM, "%s: expected a bridge, got an interface that is not one", at);
+	return 0;
+}
+
+/* A new tap on bridge, named by the kernel; not persistent: it goes with its last descriptor,
+ * so with QEMU. Up, and with the bridge's MTU (a smaller one would shrink the bridge's). */
+static int tap_on_bridge(const struct host_config *host, const char *at, const char *bridge,
+			 struct fd_entry *f, struct perr *e)
+{
+	struct ifreq tap, q;
+	int fd, s, mtu, r = 0;
+
+	if (bridge_check(host, at, bridge, e) < 0)
+		return -1;
 	if ((fd = tap_attach(host, at, "pcipass%d", &tap, e)) < 0)
 		return -1;
 	if ((s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {
@@ -331,6 +411,14 @@ static int tap_on_bridge(const struct host_config *host, const char *at, const c
 	return fd;
 }
 
+static const char *tap_at(char at[AT_MAX], const struct vm_config *vm, size_t i)
+{
+	const struct vm_net *n = &vm->net[i];
+
+	return where(at, vm, n->line, n->ifname[0] ? "[net] ifname" : "[net] bridge",
+		     n->ifname[0] ? n->ifname : n->bridge);
+}
+
 static int open_tap(const struct host_config *host, const struct vm_config *vm, size_t i,
 		    struct handover *h, struct perr *e)
 {
@@ -338,12 +426,40 @@ static int open_tap(const struct host_config *host, const struct vm_config *vm, 
 	struct fd_entry *f = handover_find(h, FD_TAP, (int)i);
 	char at[AT_MAX];
 
-	where(at, vm, n->line, n->ifname[0] ? "[net] ifname" : "[net] bridge",
-	      n->ifname[0] ? n->ifname : n->bridge);
+	tap_at(at, vm, i);
 	if (f == NULL)
 		return fail(e, EX_SOFTWARE, "%s: no descriptor planned for it", at);
 	f->src = n->ifname[0] ? tap_existing(host, at, n->ifname, e) : tap_on_bridge(host, at, n->bridge, f, e);
 	return f->src < 0 ? -1 : 0;
+}
+
+int files_check_tap(const struct host_config *host, const struct vm_config *vm, size_t i,
+		    struct perr *e)
+{
+	const struct vm_net *n = &vm->net[i];
+	char at[AT_MAX], path[CONF_PATH_MAX + 64];
+	struct stat st;
+
+	tap_at(at, vm, i);
+	if (n->ifname[0]) {
+		/* in <sysfs_root>, not by if_nametoindex: the host the config describes */
+		if (net_path(path, sizeof(path), host, n->ifname, "", e) < 0)
+			return -1;
+		if (stat(path, &st) < 0)
+			return fail(e, EX_NOINPUT, NO_SUCH_TAP, at);
+		if (tap_flags(host, at, n->ifname, e) < 0)
+			return -1;
+	} else if (bridge_check(host, at, n->bridge, e) < 0) {
+		return -1;
+	}
+	/* what tap_attach opens (the tun module), looked at, not opened */
+	if (xsnprintf(path, sizeof(path), "%s/net/tun", host->dev_root) < 0)
+		return fail(e, EX_CONFIG, "dev_root too long");
+	if (stat(path, &st) < 0)
+		return fail_errno(e, EX_OSERR, "%s: cannot open %s", at, path);
+	if (!S_ISCHR(st.st_mode))
+		return fail(e, EX_OSERR, "%s: %s: expected the tun device, got %s", at, path, type_of(st.st_mode));
+	return 0;
 }
 
 int files_open(const struct host_config *host, const struct vm_config *vm, struct handover *h,

@@ -30,6 +30,20 @@
 int files_open(const struct host_config *host, const struct vm_config *vm, struct handover *h,
 	       struct perr *e) MUST_CHECK;
 
+/* --dry-run: what files_open would meet for one thing vm.ini names, changing nothing; its
+ * messages and statuses. Disk i is found as files_open finds it and opened as it opens it
+ * (O_RDONLY, then O_RDWR for a writable disk: never O_CREAT or O_TRUNC), then closed; the
+ * kernel or initrd likewise, its size checked against the VM's memory, not copied. Net i's tap
+ * (ifname: tun_flags) or bridge is looked up in <sysfs_root>/class/net, and <dev_root>/net/tun
+ * must be a character device: no TUNSETIFF, which could make an interface. A tap some process
+ * holds (EBUSY) is only seen at launch. */
+int files_check_disk(const struct host_config *host, const struct vm_config *vm, size_t i,
+		     struct perr *e) MUST_CHECK;
+int files_check_boot(const struct host_config *host, const struct vm_config *vm, bool initrd,
+		     struct perr *e) MUST_CHECK;
+int files_check_tap(const struct host_config *host, const struct vm_config *vm, size_t i,
+		    struct perr *e) MUST_CHECK;
+
 /* Close the descriptors files_open gave (src = -1 again); a tap made on a bridge vanishes. */
 void files_close(struct handover *h);
 

@@ -80,18 +80,23 @@ const struct fd_entry *handover_get(const struct handover *h, enum fd_kind kind,
 	return i < 0 ? NULL : &h->e[i];
 }
 
-void handover_show(const struct handover *h, struct sbuf *b)
+const char *handover_kind(enum fd_kind kind)
 {
 	static const char *const kinds[] = {
 		[FD_QMP] = "qmp", [FD_CONSOLE] = "console", [FD_LOCK] = "lock", [FD_DRIVE] = "drive",
 		[FD_KERNEL] = "kernel", [FD_INITRD] = "initrd", [FD_TAP] = "tap",
 	};
 
+	return (size_t)kind < sizeof(kinds) / sizeof(kinds[0]) && kinds[kind] ? kinds[kind] : "?";
+}
+
+void handover_show(const struct handover *h, struct sbuf *b)
+{
 	for (size_t i = 0; i < h->n; i++) {
 		const struct fd_entry *f = &h->e[i];
 		char why[sizeof(f->why) * 4];
 
-		sbuf_printf(b, "fd %d %s %s", f->target, kinds[f->kind], f->rdonly ? "ro" : "rw");
+		sbuf_printf(b, "fd %d %s %s", f->target, handover_kind(f->kind), f->rdonly ? "ro" : "rw");
 		if (f->fdset >= 0)
 			sbuf_printf(b, " set=%d", f->fdset);
 		snprintf(why, sizeof(why), "%s", f->why);

@@ -51,6 +51,9 @@ void handover_plan(const struct vm_config *vm, size_t n_claims, struct handover 
 struct fd_entry *handover_find(struct handover *h, enum fd_kind kind, int index);
 const struct fd_entry *handover_get(const struct handover *h, enum fd_kind kind, int index);
 
+/* A kind's name as --dry-run shows it: "qmp", "lock", "drive"... */
+const char *handover_kind(enum fd_kind kind);
+
 /* The table for --dry-run, one line per descriptor: "fd 9 drive ro set=1: disk 0 (read-only)". */
 void handover_show(const struct handover *h, struct sbuf *b);
 

@@ -14,25 +14,37 @@
 
 #include "claim.h"
 
+int ident_group(const struct host_config *h, const char *name, gid_t *gid, struct perr *e)
+{
+	struct group *gr;
+
+	errno = 0;
+	if ((gr = getgrnam(name)) == NULL)
+		return errno ? fail_errno(e, EX_OSERR, "group %s", name)
+			     : fail(e, EX_CONFIG, "%s: vm_groups: no group %s on this host",
+				    h->file[0] ? h->file : DEFAULT_CONFIG, name);
+	if (gr->gr_gid == 0 && !h->allow_root_vm)
+		return fail(e, EX_CONFIG, "%s: vm_groups: %s is gid 0; the host's allow_root_vm is false",
+			    h->file[0] ? h->file : DEFAULT_CONFIG, name);
+	*gid = gr->gr_gid;
+	return 0;
+}
+
 int ident_resolve(const struct host_config *h, const struct vm_config *vm, struct vm_user *u,
 		  struct perr *e)
 {
+	memset(u, 0, sizeof(*u));
+	for (size_t i = 0; i < h->n_vm_groups; i++)
+		if (ident_group(h, h->vm_groups[i], &u->groups[u->n_groups++], e) < 0)
+			return -1;
+	return ident_user(h, vm, u, e);
+}
+
+int ident_user(const struct host_config *h, const struct vm_config *vm, struct vm_user *u,
+	       struct perr *e)
+{
 	const char *name = vm->user[0] ? vm->user : h->run_as;
 
-	memset(u, 0, sizeof(*u));
-	for (size_t i = 0; i < h->n_vm_groups; i++) {
-		struct group *gr;
-
-		errno = 0;
-		if ((gr = getgrnam(h->vm_groups[i])) == NULL)
-			return errno ? fail_errno(e, EX_OSERR, "group %s", h->vm_groups[i])
-				     : fail(e, EX_CONFIG, "%s: vm_groups: no group %s on this host",
-					    h->file[0] ? h->file : DEFAULT_CONFIG, h->vm_groups[i]);
-		if (gr->gr_gid == 0 && !h->allow_root_vm)
-			return fail(e, EX_CONFIG, "%s: vm_groups: %s is gid 0; the host's allow_root_vm is false",
-				    h->file[0] ? h->file : DEFAULT_CONFIG, h->vm_groups[i]);
-		u->groups[u->n_groups++] = gr->gr_gid;
-	}
 	snprintf(u->name, sizeof(u->name), "%s", name);
 	if (!vm->user[0] && strcmp(h->run_as, "dynamic") == 0) {
 		u->dynamic = true;
@@ -82,6 +94,12 @@ int vfio_takeback_uid(const char *dev_root, uid_t uid)
 	}
 	closedir(dp);
 	return left;
+}
+
+/* An id some account has is that account's, not a VM's. */
+static bool id_of_account(unsigned long id)
+{
+	return getpwuid((uid_t)id) != NULL || getgrgid((gid_t)id) != NULL;
 }
 
 /* Does any process run as uid (real, effective or saved)? A dead VM's fork that outlived it
@@ -167,8 +185,7 @@ int ident_lease(const struct host_config *h, const char *vm, struct vm_user *u, 
 		return r < 0 ? -1 : fd;
 	}
 	for (unsigned long id = h->dynamic_first; id <= h->dynamic_last; id++) {
-		/* an id some account has is that account's, not a VM's */
-		if (getpwuid((uid_t)id) != NULL || getgrgid((gid_t)id) != NULL)
+		if (id_of_account(id))
 			continue;
 		r = try_uid(h, dir, vm, (uid_t)id, true, &fd, &old, e);
 		if (r < 0)
@@ -185,28 +202,69 @@ int ident_lease(const struct host_config *h, const char *vm, struct vm_user *u, 
 		    h->dynamic_last);
 }
 
-int ident_can_exec(const struct vm_user *u, const char *path, struct perr *e)
+int ident_peek(const struct host_config *h, struct vm_user *u, struct perr *e)
+{
+	struct claim_info old;
+	char dir[512], name[16];
+
+	if (ids_dir(h->state_dir, dir, sizeof(dir), e) < 0)
+		return -1;
+	if (!u->dynamic) {
+		snprintf(name, sizeof(name), "%u", (unsigned)u->uid);
+		if (lease_inspect(dir, name, &old, e) < 0)
+			return -1;
+		if (old.held)
+			return fail(e, EX_UNAVAILABLE, "user %s (uid %u) already runs VM %s (pid %ld); no two VMs share a uid",
+				    u->name, (unsigned)u->uid, old.vm[0] ? old.vm : "?", old.pid);
+		return 0;
+	}
+	/* ident_lease's choice, made without its lock: the lowest id no account, lease or
+	 * process has (a launch in between may take it first, and gets the next) */
+	for (unsigned long id = h->dynamic_first; id <= h->dynamic_last; id++) {
+		if (id_of_account(id))
+			continue;
+		snprintf(name, sizeof(name), "%lu", id);
+		if (lease_inspect(dir, name, &old, e) < 0)
+			return -1;
+		if (old.held || uid_in_use((uid_t)id))
+			continue;
+		u->uid = (uid_t)id;
+		u->gid = (gid_t)id;
+		return 0;
+	}
+	return fail(e, EX_UNAVAILABLE, "no free id left in dynamic_ids %u-%u", h->dynamic_first,
+		    h->dynamic_last);
+}
+
+int ident_access(const struct vm_user *u, const char *path, int mode, int *err, struct perr *e)
 {
 	gid_t groups[NAME_LIST_MAX * 4];
 	gid_t egid = getegid();
-	int n = getgroups(NAME_LIST_MAX * 4, groups), ok, err;
+	int n = getgroups(NAME_LIST_MAX * 4, groups), ok;
 
 	if (n < 0)
 		return fail_errno(e, EX_OSERR, "getgroups");
 	/* the VM's ids as the effective ones for one faccessat (no fork: it is paid by every
 	 * launch), root's again at once: the saved uid stays 0 throughout */
 	if (setgroups(u->n_groups, u->groups) < 0 || setegid(u->gid) < 0 || seteuid(u->uid) < 0) {
-		err = errno;
+		*err = errno;
 		ok = -1;
 	} else {
-		ok = faccessat(AT_FDCWD, path, X_OK, AT_EACCESS);
-		err = errno;
+		ok = faccessat(AT_FDCWD, path, mode, AT_EACCESS);
+		*err = errno;
 	}
 	if (seteuid(0) < 0 || setegid(egid) < 0 || setgroups((size_t)n, groups) < 0)
-		return fail_errno(e, EX_OSERR, "cannot become root again after checking QEMU for uid %u",
-				  (unsigned)u->uid);
-	if (ok == 0)
-		return 0;
+		return fail_errno(e, EX_OSERR, "cannot become root again after checking %s for uid %u",
+				  path, (unsigned)u->uid);
+	return ok == 0 ? 0 : 1;
+}
+
+int ident_can_exec(const struct vm_user *u, const char *path, struct perr *e)
+{
+	int err = 0, r = ident_access(u, path, X_OK, &err, e);
+
+	if (r <= 0)
+		return r;
 	errno = err;
 	return fail_errno(e, EX_CONFIG, "qemu: %s cannot be executed by the VM's identity (uid %u)", path,
 			  (unsigned)u->uid);

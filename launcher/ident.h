@@ -25,6 +25,17 @@ struct vm_user {
 int ident_resolve(const struct host_config *h, const struct vm_config *vm, struct vm_user *u,
 		  struct perr *e) MUST_CHECK;
 
+/* ident_resolve's two halves: one group of vm_groups (its gid in *gid; gid 0 refused unless
+ * allow_root_vm), and the user (u's name, dynamic, uid and gid; its groups left alone). */
+int ident_group(const struct host_config *h, const char *name, gid_t *gid, struct perr *e) MUST_CHECK;
+int ident_user(const struct host_config *h, const struct vm_config *vm, struct vm_user *u,
+	       struct perr *e) MUST_CHECK;
+
+/* Would ident_lease succeed? For a dynamic identity, the id it would take into u->uid and
+ * u->gid, found the same way but not leased; for a named one, EX_UNAVAILABLE when a live VM
+ * has its uid. Creates and locks nothing (--dry-run). */
+int ident_peek(const struct host_config *h, struct vm_user *u, struct perr *e) MUST_CHECK;
+
 /* Lease u's uid for VM vm: <state_dir>/ids/<uid>, held like a claim for QEMU's life. A dynamic
  * identity takes the lowest id of dynamic_ids that has no passwd or group entry and no live
  * lease; a named one must have no live lease (EX_UNAVAILABLE: no two live VMs share a uid).
@@ -41,8 +52,13 @@ int ids_dir(const char *state_dir, char *buf, size_t size, struct perr *e) MUST_
  * that uid was handed. Returns how many could not be taken back. */
 int vfio_takeback_uid(const char *dev_root, uid_t uid);
 
-/* Can u execute path? Checked with u's ids as the effective ones, root's again right after, so
- * that a QEMU only root can run is refused while the launch can still be undone. */
+/* Can u access path with mode (faccessat's R_OK, W_OK, X_OK)? Checked with u's uid, gid and
+ * exactly its groups as the effective ids, root's again right after. 0 yes; 1 no, with the
+ * errno in *err; -1 when root's ids could not be had back. */
+int ident_access(const struct vm_user *u, const char *path, int mode, int *err, struct perr *e) MUST_CHECK;
+
+/* Can u execute path? ident_access, so that a QEMU only root can run is refused while the
+ * launch can still be undone (EX_CONFIG). */
 int ident_can_exec(const struct vm_user *u, const char *path, struct perr *e) MUST_CHECK;
 
 #endif

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <dirent.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,25 +45,79 @@ static int state_sub(const char *dir, mode_t mode, struct perr *e)
 	return trust_check(&sb, dir, e);
 }
 
+static const struct { const char *name; mode_t mode; } state_subs[] = {
+	{ "claims", 0700 }, { "vms", 0755 }, { "ids", 0700 },
+};
+
 int state_check(const char *state_dir, struct perr *e)
 {
-	static const struct { const char *name; mode_t mode; } subs[] = {
-		{ "claims", 0700 }, { "vms", 0755 }, { "ids", 0700 },
-	};
 	char dir[600];
 
 	if (mkdir(state_dir, 0755) < 0 && errno != EEXIST)
 		return fail_errno(e, EX_CANTCREAT, "%s", state_dir);
 	if (trust_path(state_dir, e) < 0)
 		return -1;
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-		if (xsnprintf(dir, sizeof(dir), "%s/%s", state_dir, subs[i].name) < 0 ||
-		    state_sub(dir, subs[i].mode, e) < 0)
+	for (size_t i = 0; i < sizeof(state_subs) / sizeof(state_subs[0]); i++)
+		if (xsnprintf(dir, sizeof(dir), "%s/%s", state_dir, state_subs[i].name) < 0 ||
+		    state_sub(dir, state_subs[i].mode, e) < 0)
 			return e->code ? -1 : fail(e, EX_CONFIG, "state_dir too long");
 	return 0;
 }
 
-int name_lock(const char *state_dir, const char *vm, struct perr *e)
+/* A state_dir that is not there yet: mkdir would make it root's in its parent, and trust_path
+ * would then judge the parent and every directory above as ancestors (a sticky /tmp passes). */
+static int state_parent_verify(const char *state_dir, struct perr *e)
+{
+	char parent[600], real[PATH_MAX], *slash;
+	struct stat sb;
+
+	if (xsnprintf(parent, sizeof(parent), "%s", state_dir) < 0)
+		return fail(e, EX_CONFIG, "state_dir too long");
+	slash = strrchr(parent, '/');
+	if (slash == NULL)
+		return fail(e, EX_CONFIG, "%s: expected an absolute path", state_dir);
+	slash[slash == parent] = '\0';
+	if (realpath(parent, real) == NULL || stat(real, &sb) < 0)
+		return fail_errno(e, EX_CANTCREAT, "%s: cannot be made: %s", state_dir, parent);
+	if (!S_ISDIR(sb.st_mode))
+		return fail(e, EX_CANTCREAT, "%s: cannot be made: %s is not a directory", state_dir, parent);
+	if (!(sb.st_mode & S_ISVTX) || strcmp(real, "/") == 0)
+		return trust_path(real, e);
+	/* sticky: only its owner matters here, then what is above it */
+	if (sb.st_uid != 0 && sb.st_uid != geteuid())
+		return trust_check(&sb, real, e);
+	slash = strrchr(real, '/');
+	slash[slash == real] = '\0';
+	return trust_path(real, e);
+}
+
+int state_verify(const char *state_dir, struct perr *e)
+{
+	char dir[600];
+	struct stat sb;
+
+	if (lstat(state_dir, &sb) < 0 && errno == ENOENT)
+		return state_parent_verify(state_dir, e);
+	if (trust_path(state_dir, e) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(state_subs) / sizeof(state_subs[0]); i++) {
+		if (xsnprintf(dir, sizeof(dir), "%s/%s", state_dir, state_subs[i].name) < 0)
+			return fail(e, EX_CONFIG, "state_dir too long");
+		if (lstat(dir, &sb) < 0) {
+			if (errno == ENOENT)
+				continue; /* it would be made */
+			return fail_errno(e, errno == ENOTDIR ? EX_CANTCREAT : EX_OSERR, "%s", dir);
+		}
+		if (!S_ISDIR(sb.st_mode))
+			return fail(e, EX_CONFIG, "%s: refusing it: not a directory", dir);
+		if (trust_check(&sb, dir, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int name_lock(const char *state_dir, const char *vm, unsigned long long memory_mib, int slots,
+	      struct perr *e)
 {
 	struct claim_info rec, old;
 	char dir[512], name[VM_NAME_MAX + 8];
@@ -70,6 +126,8 @@ int name_lock(const char *state_dir, const char *vm, struct perr *e)
 	    xsnprintf(name, sizeof(name), "%s.lock", vm) < 0)
 		return fail(e, EX_CONFIG, "state_dir too long");
 	lease_record(&rec, vm);
+	rec.memory_mib = (long long)memory_mib;
+	rec.slots = slots;
 	return lease_take(dir, name, &rec, &old, e);
 }
 

@@ -13,10 +13,15 @@
  * missing, and checked like the config: root's (or the caller's on a test tree), not group or
  * world writable, every ancestor too, no symlink in place of a subdirectory. */
 int state_check(const char *state_dir, struct perr *e) MUST_CHECK;
+/* state_check that makes nothing (--dry-run): a state_dir or subdirectory that is missing
+ * passes, as it would be made (state_dir: in an existing, trusted parent). */
+int state_verify(const char *state_dir, struct perr *e) MUST_CHECK;
 
-/* The VM's name, held for its life like a claim: <state_dir>/vms/<vm>.lock. Returns the
+/* The VM's name, held for its life like a claim: <state_dir>/vms/<vm>.lock, recording its memory
+ * (for --status) and its hotplug slots (for --attach). Returns the
  * read-only descriptor QEMU inherits, -2 when a VM of that name runs, -1 on error. */
-int name_lock(const char *state_dir, const char *vm, struct perr *e) MUST_CHECK;
+int name_lock(const char *state_dir, const char *vm, unsigned long long memory_mib, int slots,
+	      struct perr *e) MUST_CHECK;
 
 /* <state_dir>/vms/<vm>.<suffix> into buf. */
 int vms_path(char *buf, size_t size, const char *state_dir, const char *vm, const char *suffix,

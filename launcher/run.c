@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,11 +24,16 @@
 #include "ident.h"
 #include "model.h"
 #include "ops.h"
+#include "preflight.h"
 #include "prepare.h"
+#include "qmp.h"
 #include "select.h"
+#include "stats.h"
 #include "vmconf.h"
 
 #define STOP_TIMEOUT 60 /* --stop's default: seconds the guest has to power down */
+#define DETACH_TIMEOUT 30 /* --detach's default: seconds the guest has to let a device go */
+#define QMP_TIMEOUT_MS 10000 /* one QMP exchange of --attach and --detach */
 
 /* The undo journal: one entry appended after each step that changed something, walked
  * backwards by rollback(). */
@@ -59,6 +65,9 @@ struct plan {
 	struct vm_user user;
 	struct handover fds;
 	struct argv argv;
+	long qemu_pid;              /* --attach: the running VM's QEMU, whose claims these are */
+	unsigned long long qemu_start;
+	char qdev[LEASE_QDEV_MAX + 1]; /* --attach: the device's id in QEMU */
 };
 
 static struct jentry *journal(struct plan *p, enum jkind kind)
@@ -190,7 +199,6 @@ static int cmp_int(const void *a, const void *b)
 
 static int plan_devices(struct plan *p, claim_fn claim, struct perr *e)
 {
-	char addrs[VM_DEV_MAX][PCI_ADDR_LEN];
 	int *held_groups = NULL;
 	size_t n_held = 0;
 
@@ -237,9 +245,19 @@ static int plan_devices(struct plan *p, claim_fn claim, struct perr *e)
 		free(m);
 		if (r < 0)
 			return -1;
-		strcpy(addrs[i], d->addr);
+	}
+	return 0;
+}
+
+/* QEMU's argv for the devices picked, and what each claim descriptor is for. */
+static int plan_argv(struct plan *p, struct perr *e)
+{
+	char addrs[VM_DEV_MAX][PCI_ADDR_LEN];
+
+	for (size_t i = 0; i < p->n_picks; i++) {
+		strcpy(addrs[i], p->picks[i].dev->addr);
 		snprintf(handover_find(&p->fds, FD_LOCK, 2 + (int)i)->why, sizeof(p->fds.e[0].why),
-			 "claim %s", d->addr);
+			 "claim %s", p->picks[i].dev->addr);
 	}
 	return qemu_argv(&p->host, &p->vm, (const char(*)[PCI_ADDR_LEN])addrs, p->n_picks, &p->fds,
 			 &p->argv, e);
@@ -265,6 +283,15 @@ static int take(void *user, const struct inv_device *d, struct perr *e)
 		return -1;
 	}
 	lease_record(&rec, p->vm.name);
+	if (p->qemu_pid > 0) { /* --attach: the claim is the running QEMU's */
+		rec.pid = p->qemu_pid;
+		rec.start = p->qemu_start;
+	}
+	/* QEMU's id of the device: hostdev<i> at launch (argv.c), hotdev<k> on hotplug port k */
+	if (p->qdev[0])
+		snprintf(rec.qdev, sizeof(rec.qdev), "%s", p->qdev);
+	else
+		snprintf(rec.qdev, sizeof(rec.qdev), "hostdev%zu", i);
 	/* a dead VM's claim never released: its original driver is still the one to go back to */
 	snprintf(rec.orig_driver, sizeof(rec.orig_driver), "%s",
 		 old.exists && !old.unreadable ? old.orig_driver : p->was[i]);
@@ -401,7 +428,7 @@ static int launch(struct plan *p, const char *vm_ini, struct perr *e)
 	    ident_resolve(&p->host, &p->vm, &p->user, e) < 0)
 		return -1;
 	vm = p->vm.name;
-	fd = name_lock(p->host.state_dir, vm, e);
+	fd = name_lock(p->host.state_dir, vm, p->vm.memory_mib, (int)p->vm.hotplug_slots, e);
 	if (fd == -2)
 		return fail(e, EX_UNAVAILABLE, "a VM named %s is running", vm);
 	if (fd < 0)
@@ -411,7 +438,7 @@ static int launch(struct plan *p, const char *vm_ini, struct perr *e)
 	handover_find(&p->fds, FD_LOCK, 0)->src = fd;
 	/* 2, 3, 4: devices selected and claimed (a lost race moves on to the next), checked in
 	 * sysfs, their IOMMU groups checked; a launch that gets none stops here, cheaply */
-	if (plan_devices(p, take, e) < 0)
+	if (plan_devices(p, take, e) < 0 || plan_argv(p, e) < 0)
 		goto undo;
 	for (size_t i = 0; i < p->n_picks; i++)
 		handover_find(&p->fds, FD_LOCK, 2 + (int)i)->src = p->j[p->claim_j[i]].fd;
@@ -583,7 +610,8 @@ static int release(const struct host_config *h, char **addrs, int n, struct perr
 	return run.code ? -1 : 0;
 }
 
-static void show_plan(const struct plan *p, struct sbuf *b)
+/* --dry-run's plan for a human; u: the identity the VM would get, when resolved. */
+static void show_plan(const struct plan *p, const struct vm_user *u, bool resolved, struct sbuf *b)
 {
 	sbuf_printf(b, "vm %s: user %s, %llu MiB (memlock limit %llu MiB), %u cpu%s, %s/%s, %zu device%s\n",
 		    p->vm.name, p->vm.user[0] ? p->vm.user : p->host.run_as, p->vm.memory_mib,
@@ -596,25 +624,343 @@ static void show_plan(const struct plan *p, struct sbuf *b)
 			    d->dev_type, d->numa_node, d->iommu_group, d->driver[0] ? d->driver : "(none)",
 			    p->host.vfio_driver);
 	}
+	if (resolved) {
+		sbuf_printf(b, "identity: uid %u, gid %u, groups", (unsigned)u->uid, (unsigned)u->gid);
+		for (size_t i = 0; i < u->n_groups; i++)
+			sbuf_printf(b, " %s(%u)", p->host.vm_groups[i], (unsigned)u->groups[i]);
+		sbuf_printf(b, "%s\n", u->n_groups ? "" : " none");
+	}
 	sbuf_printf(b, "descriptors:\n");
 	handover_show(&p->fds, b);
 	sbuf_printf(b, "qemu:\n");
 	argv_show(&p->argv, b);
 }
 
-/* --dry-run: SPEC steps 1, 2 and 4, nothing changed; the plan and QEMU's argv on stdout. */
+/* The running VM called name: its QEMU's pid and start time (from its name lease: root's
+ * record, checked against /proc), its uid and gid (from /proc: the kernel's word, not QEMU's)
+ * and its hotplug slots. */
+static int vm_running(struct plan *p, const char *name, struct claim_info *lease, struct perr *e)
+{
+	char dir[512], file[VM_NAME_MAX + 8], path[600], line[256], b[128];
+	unsigned long ids[2] = { 0, 0 };
+	int got = 0;
+	FILE *f;
+
+	if (!str_only(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-", VM_NAME_MAX) ||
+	    name[0] == '.' || name[0] == '-')
+		return fail(e, EX_USAGE, "\"%s\": expected a VM name", shown(name, b));
+	snprintf(dir, sizeof(dir), "%s/vms", p->host.state_dir);
+	snprintf(file, sizeof(file), "%s.lock", name);
+	if (lease_inspect(dir, file, lease, e) < 0)
+		return -1;
+	if (!lease->exists || !lease->alive || strcmp(lease->vm, name) != 0)
+		return fail(e, EX_UNAVAILABLE, "no VM named %s is running", name);
+	snprintf(path, sizeof(path), "/proc/%ld/status", lease->pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return fail_errno(e, EX_UNAVAILABLE, "VM %s (pid %ld)", name, lease->pid);
+	while (fgets(line, sizeof(line), f))
+		got += sscanf(line, "Uid: %lu", &ids[0]) == 1 || sscanf(line, "Gid: %lu", &ids[1]) == 1;
+	fclose(f);
+	if (got != 2 || proc_start(lease->pid) != lease->start)
+		return fail(e, EX_UNAVAILABLE, "no VM named %s is running", name);
+	snprintf(p->vm.name, sizeof(p->vm.name), "%s", name);
+	p->vm.numa_node = -1;
+	p->qemu_pid = lease->pid;
+	p->qemu_start = lease->start;
+	p->user.uid = (uid_t)ids[0];
+	p->user.gid = (gid_t)ids[1];
+	return 0;
+}
+
+/* For slot_taken: the hotplug ports in use by the VM's live claims. */
+struct slots {
+	const char *vm;
+	long pid;
+	bool used[VM_HOTPLUG_MAX];
+};
+
+static int slot_taken(void *user, const char *addr, const struct claim_info *ci)
+{
+	struct slots *s = user;
+	unsigned k;
+
+	(void)addr;
+	if (strcmp(ci->vm, s->vm) == 0 && ci->pid == s->pid && sscanf(ci->qdev, "hotdev%u", &k) == 1 &&
+	    k < VM_HOTPLUG_MAX)
+		s->used[k] = true;
+	return 0;
+}
+
+/* The name under which QEMU holds an attached device's claim (getfd): a word, "claim-0000_3b_00.0". */
+static void claim_fdname(const char *addr, char out[48])
+{
+	snprintf(out, 48, "claim-%s", addr);
+	for (char *c = out; *c; c++)
+		*c = *c == ':' ? '_' : *c;
+}
+
+/* --attach NAME MODEL|ADDR: one device into a running VM's first free hotplug port, with the
+ * launch's rules (select, claim, recheck, group, bind, hand over: the same functions and undo
+ * journal); QEMU gets the claim's read-only locked descriptor with getfd, so that the claim
+ * ends with it, then device_add. Any failure undoes it all. */
+static int attach(struct plan *p, const char *name, const char *what, struct perr *e)
+{
+	struct slots used = { name, 0, { false } };
+	struct claim_info lease;
+	struct qmp_msg reply;
+	struct qmp q = { .fd = -1 };
+	char path[512], fdname[48], args[256], addr[PCI_ADDR_LEN];
+	const struct inv_device *d;
+	unsigned k;
+
+	if (geteuid() != 0)
+		return fail(e, EX_NOPERM, "must run as root (binds devices)");
+	if (vm_running(p, name, &lease, e) < 0)
+		return -1;
+	if (lease.slots <= 0)
+		return fail(e, EX_UNAVAILABLE, "VM %s has no hotplug port (hotplug_slots in its vm.ini)", name);
+	used.pid = lease.pid;
+	if (claim_each_held(p->host.state_dir, slot_taken, &used, e) < 0)
+		return -1;
+	for (k = 0; k < (unsigned)lease.slots && used.used[k]; k++)
+		;
+	if (k == (unsigned)lease.slots)
+		return fail(e, EX_UNAVAILABLE, "VM %s: all %d hotplug ports are in use", name, lease.slots);
+	snprintf(p->qdev, sizeof(p->qdev), "hotdev%u", k);
+	p->vm.n_req = 1;
+	p->vm.req[0].count = 1;
+	if (parse_pci_addr(what, addr) == 0)
+		snprintf(p->vm.req[0].addr, sizeof(p->vm.req[0].addr), "%s", addr);
+	else
+		snprintf(p->vm.req[0].model, sizeof(p->vm.req[0].model), "%s", what);
+	if (models_load(p->host.models_dir, true, &p->models, e) < 0 ||
+	    inventory_load(p->host.inventory, &p->inv, e) < 0)
+		return -1;
+	if (p->host.disable_custom_device)
+		return fail(e, EX_UNAVAILABLE, "custom devices are disabled on this host (disable_custom_device)");
+	if (p->vm.req[0].model[0] && !models_find(&p->models, what))
+		return fail(e, EX_DATAERR, "no model named %s (see pcipass-model list)", p->vm.req[0].model);
+	/* the launch's steps 2 to 6 for one device */
+	if (state_check(p->host.state_dir, e) < 0 || plan_devices(p, take, e) < 0 ||
+	    devices_bind(p, e) < 0)
+		goto undo;
+	d = p->picks[0].dev;
+	claim_fdname(d->addr, fdname);
+	snprintf(args, sizeof(args),
+		 "{\"driver\": \"vfio-pci\", \"host\": \"%s\", \"id\": \"%s\", \"bus\": \"pcipass.hp%u\"}",
+		 d->addr, p->qdev, k);
+	if (vms_path(path, sizeof(path), p->host.state_dir, name, "qmp", e) < 0 ||
+	    qmp_connect(&q, path, QMP_TIMEOUT_MS, e) < 0 ||
+	    qmp_getfd(&q, p->j[p->claim_j[0]].fd, fdname, e) < 0)
+		goto undo;
+	if (qmp_execute(&q, "device_add", args, &reply, e) < 0) {
+		struct perr ignore = { 0 };
+
+		snprintf(args, sizeof(args), "{\"fdname\": \"%s\"}", fdname);
+		(void)!qmp_execute(&q, "closefd", args, &reply, &ignore);
+		goto undo;
+	}
+	qmp_close(&q);
+	for (size_t i = 0; i < p->n_j; i++) /* QEMU holds the claim now */
+		if (p->j[i].kind == J_LEASE)
+			close(p->j[i].fd);
+	say(name, "%s (%s) attached as %s on pcipass.hp%u", d->addr, d->model, p->qdev, k);
+	return 0;
+undo:
+	qmp_close(&q);
+	rollback(p);
+	return -1;
+}
+
+/* For detach: the VM's other devices in the group of the one leaving. */
+struct peers {
+	const char *vm, *sysfs_root, *addr;
+	long pid;
+	int group;
+	char other[PCI_ADDR_LEN];
+};
+
+static int group_peer(void *user, const char *addr, const struct claim_info *ci)
+{
+	struct peers *s = user;
+	struct perr ignore = { 0 };
+
+	if (strcmp(addr, s->addr) != 0 && strcmp(ci->vm, s->vm) == 0 && ci->pid == s->pid &&
+	    group_of(s->sysfs_root, addr, &ignore) == s->group)
+		snprintf(s->other, sizeof(s->other), "%s", addr);
+	return 0;
+}
+
+/* --detach NAME ADDR: device_del the device by the id its claim records, wait for QEMU's
+ * DEVICE_DELETED, then give it back as --release does (VFIO node to root, the device to its
+ * driver, the claim removed: QEMU may still hold the old claim's descriptor, which then locks
+ * nothing that exists). Whatever QEMU says, only the claim (root's) says which device is this
+ * VM's and under which id. */
+static int detach_dev(struct plan *p, const char *name, const char *what, unsigned timeout,
+		  struct perr *e)
+{
+	const struct host_config *h = &p->host;
+	struct claim_info lease, ci;
+	struct qmp_msg reply;
+	struct qmp q = { .fd = -1 };
+	struct peers peers = { name, h->sysfs_root, NULL, 0, -1, "" };
+	char path[512], args[128], dir[512], addr[PCI_ADDR_LEN], b[128], now[DRIVER_MAX] = "";
+	char fdname[48];
+	struct timespec t0, t1;
+	bool other;
+
+	if (geteuid() != 0)
+		return fail(e, EX_NOPERM, "must run as root (gives devices back to their drivers)");
+	if (parse_pci_addr(what, addr) < 0)
+		return fail(e, EX_USAGE, "\"%s\": expected a PCI address like 0000:3b:00.0", shown(what, b));
+	if (vm_running(p, name, &lease, e) < 0 || claim_inspect(h->state_dir, addr, &ci, e) < 0)
+		return -1;
+	if (!ci.exists || strcmp(ci.vm, name) != 0 || ci.pid != lease.pid || ci.start != lease.start)
+		return fail(e, EX_UNAVAILABLE, "%s is not a device of VM %s", addr, name);
+	if (!ci.qdev[0])
+		return fail(e, EX_UNAVAILABLE, "%s: its claim records no QEMU id (a VM started by an older pcipass-run)", addr);
+	peers.addr = addr;
+	peers.pid = lease.pid;
+	if ((peers.group = group_of(h->sysfs_root, addr, e)) < 0 ||
+	    claim_each_held(h->state_dir, group_peer, &peers, e) < 0)
+		return -1;
+	if (peers.other[0])
+		return fail(e, EX_UNAVAILABLE, "%s shares IOMMU group %d with %s, also in VM %s: a group leaves a VM whole, when the VM ends",
+			    addr, peers.group, peers.other, name);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	snprintf(args, sizeof(args), "{\"id\": \"%s\"}", ci.qdev);
+	if (vms_path(path, sizeof(path), h->state_dir, name, "qmp", e) < 0 ||
+	    qmp_connect(&q, path, QMP_TIMEOUT_MS, e) < 0 ||
+	    qmp_execute(&q, "device_del", args, &reply, e) < 0 ||
+	    qmp_wait_event(&q, "DEVICE_DELETED", ci.qdev, (int)timeout * 1000, e) < 0) {
+		qmp_close(&q);
+		return -1;
+	}
+	claim_fdname(addr, fdname);
+	snprintf(args, sizeof(args), "{\"fdname\": \"%s\"}", fdname);
+	{ /* an attached device's claim descriptor: QEMU lets go of it (a launch's stays, unlinked) */
+		struct perr ignore = { 0 };
+		(void)!qmp_execute(&q, "closefd", args, &reply, &ignore);
+	}
+	qmp_close(&q);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	vfio_takeback(h->dev_root, peers.group);
+	other = driver_of(h->sysfs_root, addr, now, e) == 0 && now[0] && strcmp(now, h->vfio_driver) != 0 &&
+		strcmp(now, ci.orig_driver) != 0;
+	if (!other && unbind_vfio(h->sysfs_root, addr, h->vfio_driver, ci.orig_driver, e) < 0)
+		return -1; /* the claim stays: --release tries again once the VM is gone */
+	if (claims_dir(h->state_dir, dir, sizeof(dir), e) < 0)
+		return -1;
+	lease_remove(dir, addr);
+	say(name, "%s detached in %.1f s, back to %s", addr,
+	    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+	    other ? now : ci.orig_driver[0] ? ci.orig_driver : "no driver");
+	return 0;
+}
+
+/* --dry-run --json: one document. planned: the plan was made (else devices, descriptors and
+ * argv are empty, and the one problem is why). */
+static void show_json(const struct plan *p, bool planned, const struct vm_user *u, bool resolved,
+		      const struct problems *ps, struct sbuf *b)
+{
+	sbuf_printf(b, "{\"vm\": ");
+	json_str(b, p->vm.name);
+	sbuf_printf(b, ", \"user\": ");
+	json_str(b, p->vm.user[0] ? p->vm.user : p->host.run_as);
+	if (resolved)
+		sbuf_printf(b, ", \"uid\": %u, \"gid\": %u", (unsigned)u->uid, (unsigned)u->gid);
+	else
+		sbuf_printf(b, ", \"uid\": null, \"gid\": null");
+	sbuf_printf(b, ", \"memory_mib\": %llu, \"memlock_mib\": %llu, \"cpus\": %u, \"machine\": ",
+		    p->vm.memory_mib, p->vm.memory_mib + 1024, p->vm.cpus);
+	json_str(b, p->vm.machine);
+	sbuf_printf(b, ", \"accel\": ");
+	json_str(b, p->vm.accel);
+	sbuf_printf(b, ", \"devices\": [");
+	for (size_t i = 0; planned && i < p->n_picks; i++) {
+		const struct inv_device *d = p->picks[i].dev;
+		sbuf_printf(b, "%s{\"address\": ", i ? ", " : "");
+		json_str(b, d->addr);
+		sbuf_printf(b, ", \"model\": ");
+		json_str(b, d->model);
+		sbuf_printf(b, ", \"dev_type\": ");
+		json_str(b, d->dev_type);
+		sbuf_printf(b, ", \"numa_node\": %d, \"iommu_group\": %d, \"driver\": ", d->numa_node,
+			    d->iommu_group);
+		if (d->driver[0])
+			json_str(b, d->driver);
+		else
+			sbuf_printf(b, "null");
+		sbuf_printf(b, ", \"to\": ");
+		json_str(b, p->host.vfio_driver);
+		sbuf_printf(b, "}");
+	}
+	sbuf_printf(b, "], \"descriptors\": [");
+	for (size_t i = 0; planned && i < p->fds.n; i++) {
+		const struct fd_entry *f = &p->fds.e[i];
+		sbuf_printf(b, "%s{\"fd\": %d, \"kind\": \"%s\", \"rdonly\": %s, \"fdset\": ", i ? ", " : "",
+			    f->target, handover_kind(f->kind), f->rdonly ? "true" : "false");
+		if (f->fdset >= 0)
+			sbuf_printf(b, "%d", f->fdset);
+		else
+			sbuf_printf(b, "null");
+		sbuf_printf(b, ", \"why\": ");
+		json_str(b, f->why);
+		sbuf_printf(b, "}");
+	}
+	sbuf_printf(b, "], \"argv\": [");
+	for (size_t i = 0; planned && i < p->argv.n; i++) {
+		sbuf_printf(b, "%s", i ? ", " : "");
+		json_str(b, p->argv.v[i]);
+	}
+	sbuf_printf(b, "], \"problems\": [");
+	for (size_t i = 0; i < ps->n; i++) {
+		sbuf_printf(b, "%s{\"status\": %d, \"message\": ", i ? ", " : "", ps->p[i].code);
+		json_str(b, ps->p[i].msg);
+		sbuf_printf(b, "}");
+	}
+	sbuf_printf(b, "], \"ok\": %s}\n", ps->n == 0 ? "true" : "false");
+}
+
+/* --dry-run: SPEC steps 1, 2 and 4, then the preflight (preflight.c), nothing changed. The
+ * plan and QEMU's argv on stdout (or one JSON document), every problem on stderr, one line
+ * each; the status is the first problem's. A vm.ini that cannot be read, or devices that cannot
+ * be planned, are one line as before (and in the JSON document, once vm.ini was read). */
 static int dry_run(struct plan *p, const char *vm_ini, bool json, struct perr *e)
 {
+	static struct problems ps; /* 25 KB: not on the stack */
+	struct vm_user u;
 	struct sbuf b = { 0 };
+	bool resolved = false, planned;
 
-	(void)json;
-	if (plan_read(p, vm_ini, e) < 0 || plan_devices(p, NULL, e) < 0)
+	if (plan_read(p, vm_ini, e) < 0)
 		return -1;
-	show_plan(p, &b);
+	planned = plan_devices(p, NULL, e) == 0 && plan_argv(p, e) == 0;
+	if (!planned && !json)
+		return -1;
+	memset(&ps, 0, sizeof(ps));
+	memset(&u, 0, sizeof(u));
+	if (planned)
+		preflight(&p->host, &p->vm, p->n_picks, &u, &resolved, &ps);
+	else
+		problem_add(&ps, e);
+	if (json)
+		show_json(p, planned, &u, resolved, &ps, &b);
+	else
+		show_plan(p, &u, resolved, &b);
 	if (b.oom || fwrite(b.p, 1, b.len, stdout) != b.len || fflush(stdout) != 0)
 		stdout_die();
 	sbuf_free(&b);
-	return 0;
+	for (size_t i = 0; i < ps.n; i++) /* messages are escaped (fail()) */
+		if (planned)
+			fprintf(stderr, "%s: vm %s: %s\n", progname, p->vm.name, ps.p[i].msg);
+		else
+			fprintf(stderr, "%s: %s\n", progname, ps.p[i].msg);
+	if (ps.lost)
+		fprintf(stderr, "%s: vm %s: and %zu more problems\n", progname, p->vm.name, ps.lost);
+	e->code = problems_status(&ps);
+	e->msg[0] = '\0'; /* each has had its line */
+	return e->code ? -1 : 0;
 }
 
 /* The command line, once parsed: what the commands below get. */
@@ -651,6 +997,16 @@ static int cmd_stop(struct cmdline *c, struct perr *e)
 	return op_stop(&c->p->host, c->args[0], c->timeout ? c->timeout : STOP_TIMEOUT, c->json, e);
 }
 
+static int cmd_attach(struct cmdline *c, struct perr *e)
+{
+	return attach(c->p, c->args[0], c->args[1], e);
+}
+
+static int cmd_detach(struct cmdline *c, struct perr *e)
+{
+	return detach_dev(c->p, c->args[0], c->args[1], c->timeout ? c->timeout : DETACH_TIMEOUT, e);
+}
+
 static int cmd_console(struct cmdline *c, struct perr *e)
 {
 	return op_console(&c->p->host, c->args[0], e);
@@ -658,7 +1014,7 @@ static int cmd_console(struct cmdline *c, struct perr *e)
 
 /* What pcipass-run can do: the usage text, the option parser and the argument checks come from
  * this table (vmctl's ctl_commands); launch is the command of no option. */
-enum { OPT_STATUS = 256, OPT_STOP, OPT_CONSOLE, OPT_JSON, OPT_TIMEOUT, OPT_VERSION };
+enum { OPT_STATUS = 256, OPT_STOP, OPT_CONSOLE, OPT_ATTACH, OPT_DETACH, OPT_JSON, OPT_TIMEOUT, OPT_VERSION };
 static const struct command {
 	int opt;              /* its option (0: none, the launch) */
 	const char *name;     /* the option's long name */
@@ -680,6 +1036,10 @@ static const struct command {
 	  "ACPI power-down, wait --timeout S (default 60), then quit, then kill" },
 	{ OPT_CONSOLE, "console", cmd_console, false, false, 1, 1, "NAME",
 	  "attach to the VM's serial console (serial = socket); Ctrl-] detaches" },
+	{ OPT_ATTACH, "attach", cmd_attach, false, false, 2, 2, "NAME MODEL|ADDR",
+	  "hot-plug a free device into a running VM's spare port (hotplug_slots)" },
+	{ OPT_DETACH, "detach", cmd_detach, false, true, 2, 2, "NAME ADDR",
+	  "hot-unplug a device (wait --timeout S, default 30), then give it back" },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -713,6 +1073,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },  { "dry-run", no_argument, NULL, 'n' },
 		{ "release", no_argument, NULL, 'r' },       { "status", no_argument, NULL, OPT_STATUS },
 		{ "stop", no_argument, NULL, OPT_STOP },     { "console", no_argument, NULL, OPT_CONSOLE },
+		{ "attach", no_argument, NULL, OPT_ATTACH }, { "detach", no_argument, NULL, OPT_DETACH },
 		{ "json", no_argument, NULL, OPT_JSON },     { "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "help", no_argument, NULL, 'h' },          { "version", no_argument, NULL, OPT_VERSION },
 		{ 0 },
@@ -761,7 +1122,7 @@ int main(int argc, char **argv)
 	if (c.json && !cmd->json)
 		die(EX_USAGE, "--json goes with %s (try --help)", "--dry-run, --status and --stop");
 	if (timeout && !cmd->timeout)
-		die(EX_USAGE, "--timeout goes with --stop (try --help)");
+		die(EX_USAGE, "--timeout goes with --stop and --detach (try --help)");
 	if (c.n_args < cmd->min_args || c.n_args > cmd->max_args) {
 		if (strcmp(cmd->args, "VM.INI") == 0)
 			die(EX_USAGE, "expected one VM definition (try --help)");
@@ -773,6 +1134,9 @@ int main(int argc, char **argv)
 	if (config_load(config, explicit, &p.host, &e) < 0)
 		quit(&e);
 	if (cmd->fn(&c, &e) < 0) {
+		/* for pcipass-probe --prom: pcipass_launch_failures_total (best effort) */
+		if (cmd->fn == cmd_launch && geteuid() == 0)
+			(void)!stats_bump(p.host.state_dir, "launch_failures");
 		plan_free(&p);
 		if (e.msg[0])
 			quit(&e);

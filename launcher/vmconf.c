@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,21 @@ static int parse_count(const struct ini_pos *at, const struct ini_key *k, const 
 	return 0;
 }
 
+/* 0 to the key's size (its largest value). */
+static int parse_upto(const struct ini_pos *at, const struct ini_key *k, const char *value,
+		      void *field, struct perr *e)
+{
+	const char *why;
+	long long v;
+	char b[128];
+
+	if (parse_ll(value, 10, 0, (long long)k->size, &v, &why) < 0)
+		return ini_fail(e, at, EX_DATAERR, "%s: expected a number from 0 to %zu, got \"%s\" (%s)",
+				k->name, k->size, shown(value, b), why);
+	*(unsigned *)field = (unsigned)v;
+	return 0;
+}
+
 static int parse_numa(const struct ini_pos *at, const struct ini_key *k, const char *value,
 		      void *field, struct perr *e)
 {
@@ -223,6 +239,7 @@ static const struct ini_key vm_keys[] = {
 	VM("user", ini_parse_word, user),
 	VM("numa_node", parse_numa, numa_node),
 	VM("paused", ini_parse_bool, paused),
+	INI_KEY("hotplug_slots", parse_upto, struct vm_config, hotplug_slots, VM_HOTPLUG_MAX),
 };
 static const struct ini_key display_keys[] = {
 	VM("vnc", parse_vnc, vnc),
@@ -366,6 +383,12 @@ static int on_key(void *user, const struct ini_pos *at, const char *section, con
 	case S_VM:
 		if (ini_set(vm_keys, N(vm_keys), vm, &vm->vm_seen, at, section, key, value, e) < 0)
 			return -1;
+		if (strcmp(key, "accel") == 0)
+			vm->accel_line = at->line;
+		else if (strcmp(key, "numa_node") == 0)
+			vm->numa_line = at->line;
+		else if (strcmp(key, "user") == 0)
+			vm->user_line = at->line;
 		return strcmp(key, "user") == 0 ? allowed_user(at, vm->user, ps->host, e) : 0;
 	case S_DEVICES:
 		return on_device(ps, at, key, value, e);
@@ -426,11 +449,45 @@ static int finish(struct parse_state *ps, struct perr *e)
 					"[net]: mode = tap needs one of ifname (an existing tap) or bridge (to make a tap on), not %s",
 					ifname ? "both" : "neither");
 	}
+	if (vm->hotplug_slots > 0 && strcmp(vm->machine, "q35") != 0)
+		return fail(e, EX_DATAERR, "%s: [vm] hotplug_slots needs machine = q35 (PCIe root ports)",
+			    vm->file);
+	for (size_t i = 0; i < vm->n_net; i++)
+		if (!vm->net[i].mac[0])
+			vm_mac(vm->name, (unsigned)i, vm->net[i].mac);
 	if (vm->initrd[0] && !vm->kernel[0])
 		return fail(e, EX_DATAERR, "%s: [boot] initrd needs a kernel", vm->file);
 	if (vm->append[0] && !vm->kernel[0])
 		return fail(e, EX_DATAERR, "%s: [boot] append needs a kernel", vm->file);
 	return 0;
+}
+
+/* splitmix64's finalizer: every input bit reaches every output bit, which FNV-1a alone does
+ * not do for its last bytes (the NIC index) */
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+void vm_mac(const char *name, unsigned index, char out[18])
+{
+	static const char qemu_default[] = "52:54:00:12:34:56"; /* what every NIC would share */
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a 64 over the name, then the index's 4 bytes */
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	for (int i = 0; i < 4; i++)
+		h = (h ^ ((index >> (8 * i)) & 0xff)) * 0x100000001b3ULL;
+	for (h = mix64(h);; h = mix64(h + 1)) {
+		/* the top 46 bits; the first octet's two low bits say local (1) and unicast (0) */
+		snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", (unsigned)((h >> 56) & 0xfc) | 0x02,
+			 (unsigned)(h >> 48) & 0xff, (unsigned)(h >> 40) & 0xff, (unsigned)(h >> 32) & 0xff,
+			 (unsigned)(h >> 24) & 0xff, (unsigned)(h >> 16) & 0xff);
+		if (strcmp(out, qemu_default) != 0)
+			return;
+	}
 }
 
 int vm_parse(const char *text, size_t len, const char *name, const struct host_config *host,

@@ -15,6 +15,7 @@
 #define VM_DISK_MAX 8
 #define VM_NET_MAX 4
 #define VM_PATH_MAX 256
+#define VM_HOTPLUG_MAX 16 /* hotplug_slots */
 
 struct vm_request {       /* one [devices] line */
 	char model[MODEL_NAME_MAX + 1]; /* "" for an explicit address */
@@ -36,7 +37,7 @@ struct vm_net {
 	char mode[8];     /* user | tap */
 	char ifname[16];  /* tap: an existing tap device, opened by the launcher, or */
 	char bridge[16];  /* tap: a bridge, on which the launcher makes a tap for this VM */
-	char mac[18];
+	char mac[18];     /* given, or vm_mac()'s */
 	unsigned seen;
 	int line;
 };
@@ -51,10 +52,12 @@ struct vm_config {
 	char user[USER_NAME_MAX + 1]; /* "" : the host's run_as */
 	int numa_node;    /* -1: any */
 	bool paused;      /* start with -S (tests, debugging) */
+	unsigned hotplug_slots; /* empty pcie-root-ports pcipass.hp0.. for --attach (q35) */
 	bool vnc;         /* a VNC server on <state_dir>/vms/<name>.vnc/socket (UNIX only) */
 	char serial[8];   /* none | socket: <state_dir>/vms/<name>.console */
 	char kernel[VM_PATH_MAX], initrd[VM_PATH_MAX], append[VM_PATH_MAX];
 	int kernel_line, initrd_line; /* where they were given, for messages */
+	int accel_line, user_line, numa_line; /* likewise (0: not given), for --dry-run's */
 	unsigned vm_seen, display_seen, boot_seen;
 	size_t n_req, n_disk, n_net;
 	struct vm_request req[VM_REQ_MAX];
@@ -62,6 +65,12 @@ struct vm_config {
 	struct vm_net net[VM_NET_MAX];
 	int section;      /* the section being read */
 };
+
+/* The MAC address of NIC index of VM name, for a [net] that gives none: locally administered
+ * unicast (the first octet's bit 1 set, bit 0 clear), its other 46 bits from a 64-bit hash of
+ * name and index, so that a VM keeps its addresses across restarts; never QEMU's default
+ * 52:54:00:12:34:56. out: "xx:xx:xx:xx:xx:xx", lower case. Pure. */
+void vm_mac(const char *name, unsigned index, char out[18]);
 
 /* Parse vm.ini text against the host configuration (for run_as, allow_root_vm, state_dir). */
 int vm_parse(const char *text, size_t len, const char *name, const struct host_config *host,

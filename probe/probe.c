@@ -118,7 +118,7 @@ int main(int argc, char **argv)
 		die(EX_USAGE, "--prom: expected an absolute path, got \"%s\"", prom);
 	if (config_load(config, explicit, &c, &e) < 0) {
 		if (prom)
-			probe_prom_failed(prom);
+			probe_prom_failed(prom, NULL);
 		die_perr(&e);
 	}
 	if (mode == 'a')
@@ -127,7 +127,7 @@ int main(int argc, char **argv)
 		return show_list(&c, json, &e) < 0 ? (die_perr(&e), 1) : 0;
 	if (probe_update(&c, quiet, prom, &res, &e) < 0) {
 		if (prom)
-			probe_prom_failed(prom);
+			probe_prom_failed(prom, &c);
 		die_perr(&e);
 	}
 	if (!quiet) {

@@ -172,8 +172,15 @@ static int prom_cmp(const void *a, const void *b)
 	return c;
 }
 
+/* A device's state for the metrics: "unreleased" is a claim file whose lease nobody holds (its
+ * VM is gone, --release has not run): the device is still on vfio-pci. */
+static const char *prom_state(const struct claim_info *ci)
+{
+	return ci->held ? "claimed" : ci->exists ? "unreleased" : "free";
+}
+
 void report_prom(const struct inventory *inv, const struct claim_info *claims, bool ok,
-		 long long now, struct sbuf *b)
+		 long long now, long long launch_failures, struct sbuf *b)
 {
 	struct prom_key *k = calloc(inv->n ? inv->n : 1, sizeof(*k));
 
@@ -195,16 +202,34 @@ void report_prom(const struct inventory *inv, const struct claim_info *claims, b
 			    k[i].held ? "claimed" : "free", j - i);
 	}
 	free(k);
+	/* One series per device, in address order; the address is a label, not part of the name,
+	 * so the series of many hosts aggregate (by model, by state) without renaming. */
+	sbuf_printf(b, "# HELP pcipass_device_info A custom device of the inventory and its state "
+		       "(free, claimed, or unreleased: its VM is gone and --release has not run).\n"
+		       "# TYPE pcipass_device_info gauge\n");
+	for (size_t i = 0; i < inv->n; i++) {
+		const struct inv_device *d = &inv->dev[i];
+		sbuf_printf(b, "pcipass_device_info{address=\"%s\",model=\"%s\",dev_type=\"%s\",numa_node=\"%d\",state=\"%s\"} 1\n",
+			    d->addr, d->model, d->dev_type, d->numa_node, prom_state(&claims[i]));
+	}
 	sbuf_printf(b, "# HELP pcipass_custom_devices_disabled Whether disable_custom_device is set.\n"
 		       "# TYPE pcipass_custom_devices_disabled gauge\n"
-		       "pcipass_custom_devices_disabled %d\n"
-		       "# HELP pcipass_probe_success Whether the last probe succeeded.\n"
+		       "pcipass_custom_devices_disabled %d\n",
+		       inv->disabled);
+	/* unknown (no state directory, or its stats file unreadable): left out rather than
+	 * reported as 0, which would look like a counter reset */
+	if (launch_failures >= 0)
+		sbuf_printf(b, "# HELP pcipass_launch_failures_total Launches by pcipass-run that failed, since boot.\n"
+			       "# TYPE pcipass_launch_failures_total counter\n"
+			       "pcipass_launch_failures_total %lld\n",
+			       launch_failures);
+	sbuf_printf(b, "# HELP pcipass_probe_success Whether the last probe succeeded.\n"
 		       "# TYPE pcipass_probe_success gauge\n"
 		       "pcipass_probe_success %d\n"
 		       "# HELP pcipass_probe_timestamp_seconds When the last probe ran.\n"
 		       "# TYPE pcipass_probe_timestamp_seconds gauge\n"
 		       "pcipass_probe_timestamp_seconds %lld\n",
-		       inv->disabled, ok, now);
+		       ok, now);
 }
 
 void report_models(const struct model_set *ms, bool json, struct sbuf *b)

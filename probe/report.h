@@ -23,9 +23,11 @@ void report_all(const struct scan *s, const struct model_set *ms, const struct h
 void report_list(const struct inventory *inv, const struct claim_info *claims, bool json,
 		 struct sbuf *out);
 
-/* node_exporter textfile: device counts by model, type, NUMA node and state; probe status. */
+/* node_exporter textfile: device counts by model, type, NUMA node and state (free or claimed);
+ * one pcipass_device_info series per device (free, claimed or unreleased); the launch-failure
+ * counter (left out when launch_failures < 0: unknown); the probe's success and time. */
 void report_prom(const struct inventory *inv, const struct claim_info *claims, bool ok,
-		 long long now, struct sbuf *out);
+		 long long now, long long launch_failures, struct sbuf *out);
 
 /* `pcipass-model list`. */
 void report_models(const struct model_set *ms, bool json, struct sbuf *out);

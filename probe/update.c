@@ -13,6 +13,7 @@
 #include "inifile.h"
 #include "report.h"
 #include "scan.h"
+#include "stats.h"
 
 /* The `generated` stamp of the inventory now on disk if it parses, else "". The old text is
  * kept in *old for the comparison. */
@@ -41,16 +42,20 @@ static void utc_stamp(time_t t, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* The textfile of this probe. ok false: the probe failed, inv is empty and c may be NULL (the
+ * configuration did not load): then no device series at all, since what the last good probe
+ * saw may no longer hold, and no launch-failure count without a state directory to read. */
 static int write_prom(const char *prom, const struct host_config *c, const struct inventory *inv,
 		      bool ok, time_t now, struct perr *e)
 {
 	struct claim_info *ci = NULL;
 	struct sbuf b = { 0 };
+	long long failures = c ? stats_get(c->state_dir, "launch_failures") : -1;
 	int lock, r = -1;
 
 	if (ok && (ci = claims_of(c->state_dir, inv, e)) == NULL)
 		return -1;
-	report_prom(inv, ci, ok, (long long)now, &b);
+	report_prom(inv, ci, ok, (long long)now, failures, &b);
 	if (b.oom)
 		fail(e, EX_OSERR, "out of memory");
 	else if ((lock = file_lock(prom, e)) >= 0) {
@@ -62,14 +67,14 @@ static int write_prom(const char *prom, const struct host_config *c, const struc
 	return r;
 }
 
-void probe_prom_failed(const char *prom)
+void probe_prom_failed(const char *prom, const struct host_config *c)
 {
 	struct inventory inv = { 0 };
-	struct host_config c;
 	struct perr e = { 0 };
 
-	config_defaults(&c);
-	(void)write_prom(prom, &c, &inv, false, time(NULL), &e);
+	if (c)
+		inv.disabled = c->disable_custom_device;
+	(void)write_prom(prom, c, &inv, false, time(NULL), &e);
 }
 
 int probe_update(const struct host_config *c, bool quiet, const char *prom,

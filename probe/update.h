@@ -17,7 +17,8 @@ struct probe_result {
 int probe_update(const struct host_config *c, bool quiet, const char *prom,
 		 struct probe_result *res, struct perr *e) MUST_CHECK;
 
-/* Write a Prometheus textfile saying the probe failed (best effort, for --prom). */
-void probe_prom_failed(const char *prom);
+/* Write a Prometheus textfile saying the probe failed (best effort, for --prom): success 0, no
+ * device series. c: the host configuration, or NULL when it could not be loaded. */
+void probe_prom_failed(const char *prom, const struct host_config *c);
 
 #endif

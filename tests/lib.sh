@@ -217,3 +217,73 @@ root_with_nobody() {
 # has_sys_resource: CAP_SYS_RESOURCE (bit 24) is ours, so RLIMIT_MEMLOCK can be raised; a
 # container's root may lack it (this kind of CI machine does)
 has_sys_resource() { [ $((0x$(awk '/^CapEff/ {print $2}' /proc/self/status) >> 24 & 1)) = 1 ]; }
+# host_lacks VM.INI: what --dry-run must say of a VM that lacks nothing, on this host, as
+# "STATUS:start of its one problem": "0:" where its launch could succeed; not root, 77 (nothing
+# checked); a VM with [devices] where RLIMIT_MEMLOCK cannot be raised (no CAP_SYS_RESOURCE), 71
+host_lacks() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "77:not checked whether the launch would succeed"
+	elif grep -q '^\[devices\]' "$1" && ! has_sys_resource && [ "$(ulimit -Hl)" != unlimited ]; then
+		echo "71:RLIMIT_MEMLOCK: "
+	else
+		echo "0:"
+	fi
+}
+# preflight_clean VM.INI STATUS ERRFILE: --dry-run of VM.INI exited STATUS with ERRFILE on
+# stderr, and that is exactly what host_lacks says: no problem but what this host lacks
+preflight_clean() {
+	local want
+	want=$(host_lacks "$1")
+	[ "$2" = "${want%%:*}" ] || return 1
+	if [ "$want" = 0: ]; then
+		[ ! -s "$3" ]
+	else
+		[ "$(wc -l <"$3")" = 1 ] && grep -q "^pcipass-run: vm [^:]*: ${want#*:}" "$3"
+	fi
+}
+# vm_host WHAT: a host tree $H (config $C, state $H/run) where pcipass-run starts VMs without
+# devices on the real QEMU, booting the test image (tests/vmimage.sh, its VMIMAGE_* set); VMs
+# started with vm_start are killed at exit. 1, after a loud skip of WHAT, when that cannot be.
+vm_host() {
+	local img
+	root_with_nobody "$1" || return 1
+	if ! command -v qemu-system-x86_64 >/dev/null || ! command -v python3 >/dev/null; then
+		skip "$1: needs qemu-system-x86_64 and python3"
+		return 1
+	elif ! img=$(bash "$ROOT/tests/vmimage.sh" 2>&1); then
+		skip "$1: no test VM image ($img)"
+		return 1
+	fi
+	eval "$img"
+	H=$TMPROOT/h
+	C=$H/etc/pcipass.conf
+	mkdir -p "$H/run" "$H/etc"
+	printf '[host]\nstate_dir = %s\nimage_dirs = %s\nqemu = %s\nvm_groups = %s\n' "$H/run" \
+		"${VMIMAGE_KERNEL%/*}" "$(command -v qemu-system-x86_64)" \
+		"$(getent group kvm >/dev/null && echo kvm || echo nogroup)" >"$C"
+	chmod -R go-w "$H"
+	VM_PIDS=()
+	trap 'for p in ${VM_PIDS[@]+"${VM_PIDS[@]}"}; do kill -KILL "$p" 2>/dev/null; done; rm -rf "$TMPROOT"' EXIT
+}
+# vm_ini NAME [KEY = VALUE]...: $TMPROOT/NAME.ini, a TCG VM of 128M with serial = socket booting
+# the test image, the keys added to [vm]; $APPEND goes after the image's kernel command line
+vm_ini() {
+	local name=$1
+	shift
+	{
+		printf '[vm]\nname = %s\nmemory = 128M\naccel = tcg\n' "$name"
+		for kv in "$@"; do printf '%s\n' "$kv"; done
+		printf '[display]\nserial = socket\n[boot]\nkernel = %s\ninitrd = %s\nappend = %s%s\n' \
+			"$VMIMAGE_KERNEL" "$VMIMAGE_INITRD" "$VMIMAGE_APPEND" "${APPEND:+ $APPEND}"
+	} >"$TMPROOT/$name.ini"
+}
+# vm_start NAME [KEY = VALUE]...: pcipass-run -c $C of vm_ini's file in the background, its
+# output in $TMPROOT/NAME.out and .err; its pid (QEMU's, once exec'd) in VM_PID. Disowned: the
+# shell still reaps it, without a "Killed" line when a test kills it.
+vm_start() {
+	vm_ini "$@"
+	"$BUILD/pcipass-run" -c "$C" "$TMPROOT/$1.ini" >"$TMPROOT/$1.out" 2>"$TMPROOT/$1.err" &
+	VM_PID=$!
+	disown
+	VM_PIDS+=("$VM_PID")
+}

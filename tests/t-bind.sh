@@ -112,3 +112,14 @@ check "the probe binds nothing: one line naming the device and the driver it fou
 bt unbind "$H/sys" 0000:3c:00.0 otherdrv
 check "the probe binds nothing: the undo succeeds" test $? = 0
 check "the probe binds nothing: after the undo the device is as it was" test "$(state 0000:3c:00.0)" = "$before"
+
+# vfio-pci not loaded (its driver directory absent, as on a fresh Debian host before the
+# package's modules-load.d entry took effect): refused before anything is written, with what to do
+mkhost nomod "$ROOT/conf/example-host.txt" >/dev/null || { failt "mkhost nomod"; exit 1; }
+rm -rf "$H/sys/bus/pci/drivers/vfio-pci"
+sum=$(tree_sum "$H")
+bt bind "$H/sys" "$H/dev" 0000:03:00.0 6 >/dev/null 2>"$TMPROOT/err"
+check "vfio-pci not loaded: bind fails (71)" test $? = 71
+check "vfio-pci not loaded: one line saying so, and what to do" \
+	test "$(cat "$TMPROOT/err")" = "bindtool: vfio-pci is not loaded: modprobe vfio-pci (the package loads it at boot)"
+check "vfio-pci not loaded: nothing written (the device still on its driver)" test "$(tree_sum "$H")" = "$sum"

@@ -174,6 +174,17 @@ check "--list --json: dead holder -> free, not released" \
 	grep -q '"address": "0000:3b:00.0", .*"state": "free", "vm": "", "pid": 0, "released": false' "$TMPROOT/out"
 check "--list --json: never claimed -> free, released" \
 	grep -q '"address": "0000:af:00.0", .*"state": "free", "vm": "", "pid": 0, "released": true' "$TMPROOT/out"
+# the metrics tell the three apart: claimed, free, and unreleased (a claim nobody holds; the
+# launcher may take the device again, so pcipass_devices counts it free)
+ok_run "--prom, the holder dead" $PROBE -c "$CONF" -q --prom "$H/var/pcipass.prom"
+check "--prom: the dead holder's device is unreleased" \
+	grep -qx 'pcipass_device_info{address="0000:3b:00.0",model="Atlas-800",dev_type="NPU",numa_node="0",state="unreleased"} 1' "$H/var/pcipass.prom"
+check "--prom: a device never claimed is free" \
+	grep -qx 'pcipass_device_info{address="0000:af:00.0",model="Atlas-800",dev_type="NPU",numa_node="1",state="free"} 1' "$H/var/pcipass.prom"
+check "--prom: one pcipass_device_info series per device of the inventory" \
+	test "$(grep -c '^pcipass_device_info{' "$H/var/pcipass.prom")" = "$(grep -c '^\[0000:' "$(inv)")"
+check "--prom: pcipass_devices counts the unreleased device as free (it may be claimed)" \
+	grep -qx 'pcipass_devices{model="Atlas-800",dev_type="NPU",numa_node="0",state="free"} 1' "$H/var/pcipass.prom"
 
 # --- --prom ---
 # atomic: a new file each time (rename over the old one), mode 0644, no temporary left behind
@@ -205,6 +216,41 @@ check "failed probe: prom says success 0" \
 golden probe-prom-failed "$prom"
 ok_run "probe ok again" $PROBE -c "$CONF" -q --prom "$prom"
 check "probe ok again: prom says success 1" grep -q '^pcipass_probe_success 1$' "$prom"
+# the launch-failure counter: pcipass-run adds to <state_dir>/stats (common/stats.c), the probe
+# exports it, also when the probe itself fails
+check "launch failures: 0 when none was counted" grep -qx 'pcipass_launch_failures_total 0' "$prom"
+printf 'launch_failures 2\n' >"$H/run/stats"
+ok_run "launch failures: probe" $PROBE -c "$CONF" -q --prom "$prom"
+check "launch failures: exported as a counter" \
+	bash -c "grep -qx '# TYPE pcipass_launch_failures_total counter' '$prom' && grep -qx 'pcipass_launch_failures_total 2' '$prom'"
+# A failing probe (a model file the probe refuses: group-writable) still writes the textfile,
+# with success 0 and no device series (what the last good probe saw may no longer hold; the
+# alert rules gate the device alerts on success), the launch failures still counted.
+chmod g+w "$H/etc/models.d/Atlas-800.conf"
+$PROBE -c "$CONF" -q --prom "$prom" 2>"$TMPROOT/err"
+check "unreadable models: the probe fails (78), one line naming the file" \
+	bash -c "[ $? = 78 ] && [ \$(wc -l <'$TMPROOT/err') = 1 ] && grep -q 'Atlas-800.conf' '$TMPROOT/err'"
+check "unreadable models: the textfile says success 0" grep -qx 'pcipass_probe_success 0' "$prom"
+check "unreadable models: no device series left in the textfile" \
+	bash -c "! grep -q '^pcipass_device' '$prom'"
+check "unreadable models: the launch failures still exported" grep -qx 'pcipass_launch_failures_total 2' "$prom"
+check "unreadable models: the textfile is still well-formed (every series has its TYPE)" \
+	test "$(grep -c '^# TYPE ' "$prom")" = 6
+if command -v promtool >/dev/null; then
+	check "promtool check metrics: the failing probe's textfile" bash -c "promtool check metrics <'$prom'"
+fi
+chmod g-w "$H/etc/models.d/Atlas-800.conf"
+# a configuration that does not load: success 0, and no counter (no state directory to read)
+$PROBE -c "$TMPROOT/no-such.conf" -q --prom "$prom" 2>/dev/null
+check "no configuration: the probe fails (66), the textfile says success 0" \
+	bash -c "[ $? = 66 ] && grep -qx 'pcipass_probe_success 0' '$prom'"
+check "no configuration: no launch-failure counter" bash -c "! grep -q '^pcipass_launch_failures_total' '$prom'"
+# a stats file that is not ours: the count is unknown, left out; the probe itself succeeds
+printf 'launch_failures lots\n' >"$H/run/stats"
+ok_run "stats not ours: probe" $PROBE -c "$CONF" -q --prom "$prom"
+check "stats not ours: no launch-failure counter, the devices there" \
+	bash -c "! grep -q '^pcipass_launch_failures_total' '$prom' && grep -q '^pcipass_device_info{' '$prom'"
+rm "$H/run/stats"
 
 # --- disabled: the inventory written empty, marked disabled; --list says so ---
 printf 'disable_custom_device = true\n' >>"$CONF"

@@ -11,7 +11,8 @@
 # to run; QEMU warns that the NIC has no peer, which is all it needs). tests/e2e/inside.sh runs
 # there and prints one result line per assertion; this prints them, a summary line, the wall
 # time and peak memory. Without qemu-system-x86_64 or a kernel package: a loud SKIP, a failure
-# when PCIPASS_MUST_WORK=1 (CI).
+# when PCIPASS_MUST_WORK=1 (CI). Then, in a second guest, tests/e2e/hotplug.sh: --attach and
+# --detach of the edu device into a running nested VM.
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -42,6 +43,10 @@ start=$(date +%s.%N)
 	--qemu -device --qemu e1000e,bus=rp3,addr=0.0,romfile= \
 	env BUILD="$B" bash tests/e2e/inside.sh >"$B/e2e/out" 2>&1
 st=$?
+# hot-plug (tests/e2e/hotplug.sh): the guest as it is, the edu device alone on its root port
+tests/guest/run.sh --timeout 300 env BUILD="$B" bash tests/e2e/hotplug.sh >>"$B/e2e/out" 2>&1
+st2=$?
+[ "$st" != 0 ] || st=$st2
 end=$(date +%s.%N)
 cat "$B/e2e/out"
 p=$(grep -c '^ok - ' "$B/e2e/out")

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
@@ -737,6 +738,87 @@ static void test_dropped_lock(void **state)
 	rmtree(dir);
 }
 
+/* The thread that keeps a child alive after its main thread left: until its pipe closes. */
+static void *linger(void *arg)
+{
+	(void)answer(*(int *)arg);
+	return NULL;
+}
+
+/* A state letter of /proc/PID/stat (Z for a zombie). */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	assert_non_null(p);
+	return p[2];
+}
+
+/* An exited process not reaped yet (a zombie) keeps its pid and start time but holds nothing:
+ * its lease is free at once (--stop records how the VM ended; a restart need not wait for the
+ * reaper). A leader whose own thread left while another runs on is not gone: still held. */
+static void test_zombie(void **state)
+{
+	char dir[256], claims[300];
+	struct claim_info ci;
+	struct perr e = { 0 };
+	int cmd[2], ack[2], status;
+	pid_t child;
+
+	(void)state;
+	assert_int_equal(make_claims(dir, claims), 0);
+	assert_int_equal(pipe(cmd), 0);
+	assert_int_equal(pipe(ack), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		struct flock un = { .l_type = F_UNLCK, .l_whence = SEEK_SET };
+		struct perr ce = { 0 };
+		pthread_t t;
+		int lease;
+
+		close(cmd[1]);
+		close(ack[0]);
+		lease = claim_take(dir, "0000:3b:00.0", "vm-z", "", "M", &ce);
+		if (lease < 0 || fcntl(lease, F_OFD_SETLK, &un) < 0 || pthread_create(&t, NULL, linger, &cmd[0]) != 0)
+			_exit(1);
+		(void)!write(ack[1], "r", 1);
+		pthread_exit(NULL); /* the leader goes; linger keeps the process */
+	}
+	close(cmd[0]);
+	close(ack[1]);
+	assert_int_equal(answer(ack[0]), 'r');
+	for (int i = 0; i < 200 && proc_state(child) != 'Z'; i++)
+		usleep(10000);
+	assert_int_equal(proc_state(child), 'Z');
+	assert_int_equal(claim_inspect(dir, "0000:3b:00.0", &ci, &e), 0);
+	assert_true(ci.held && ci.alive && !ci.locked);
+
+	/* its last thread gone, the process is a zombie we have not reaped: it holds nothing */
+	close(cmd[1]);
+	for (int i = 0; i < 200 && ci.alive; i++) {
+		usleep(10000);
+		assert_int_equal(claim_inspect(dir, "0000:3b:00.0", &ci, &e), 0);
+	}
+	assert_true(ci.exists && !ci.held && !ci.alive && !ci.locked);
+	assert_int_equal(ci.pid, child);
+	assert_int_equal(proc_state(child), 'Z');
+	assert_true(proc_start(child) != 0); /* pid and start time still there */
+	assert_int_equal(waitpid(child, &status, 0), child);
+	close(ack[0]);
+	rmtree(dir);
+}
+
 /* The lease goes with its descriptor across exec (QEMU's), the same pid, and ends with it. */
 static void test_exec(void **state)
 {
@@ -1202,6 +1284,7 @@ int main(void)
 		cmocka_unit_test(test_lock_and_commit),
 		cmocka_unit_test(test_dropped_lock),
 		cmocka_unit_test(test_exec),
+		cmocka_unit_test(test_zombie),
 		cmocka_unit_test(test_reused_pid),
 		cmocka_unit_test(test_kill),
 		cmocka_unit_test(test_exclusive),

@@ -290,7 +290,7 @@ static void test_argv(void **state)
 		"-drive", "file=/dev/fdset/2,format=qcow2,if=none,id=disk1",
 		"-device", "virtio-blk-pci,drive=disk1",
 		"-netdev", "tap,id=net0,fd=14", "-device", "virtio-net-pci,netdev=net0,mac=52:54:00:12:34:56",
-		"-netdev", "user,id=net1", "-device", "virtio-net-pci,netdev=net1",
+		"-netdev", "user,id=net1", "-device", "virtio-net-pci,netdev=net1,mac=ae:6a:ed:74:a2:15", /* vm_mac */
 		"-kernel", "/proc/self/fd/12", "-initrd", "/proc/self/fd/13",
 		"-append", "console=ttyS0 a,b",
 	};

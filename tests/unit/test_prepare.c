@@ -153,14 +153,25 @@ static void test_name_lock(void **state)
 
 	(void)state;
 	scratch(dir);
-	fd = name_lock(dir, "vm-1", &e);
+	fd = name_lock(dir, "vm-1", 2048, 3, &e);
 	assert_true(fd >= 0);
+	{ /* what --status and --attach read back */
+		struct claim_info ci;
+		char vms[300];
+
+		snprintf(vms, sizeof(vms), "%s/vms", dir);
+		assert_int_equal(lease_inspect(vms, "vm-1.lock", &ci, &e), 0);
+		assert_true(ci.held);
+		assert_int_equal(ci.memory_mib, 2048);
+		assert_int_equal(ci.slots, 3);
+		assert_string_equal(ci.vm, "vm-1");
+	}
 	assert_int_equal(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
 	assert_false(fcntl(fd, F_GETFD) & FD_CLOEXEC); /* QEMU inherits it */
-	assert_int_equal(name_lock(dir, "vm-1", &e), -2);
+	assert_int_equal(name_lock(dir, "vm-1", 2048, 0, &e), -2);
 	close(fd);
 	/* this process is alive and recorded: still taken once the lock is gone */
-	assert_int_equal(name_lock(dir, "vm-1", &e), -2);
+	assert_int_equal(name_lock(dir, "vm-1", 2048, 0, &e), -2);
 	rmtree(dir);
 }
 

@@ -82,8 +82,12 @@ static void test_outputs(void **state)
 	assert_non_null(strstr(b.p, "{\"disabled\": false, \"generated\": \"2026-11-24T10:00:00Z\""));
 	sbuf_free(&b);
 
-	report_prom(&inv, ci, true, 1700000000, &b);
+	report_prom(&inv, ci, true, 1700000000, 3, &b);
 	assert_non_null(strstr(b.p, "pcipass_devices{model=\"Plain\",dev_type=\"NPU\",numa_node=\"1\",state=\"free\"} 1\n"));
+	/* the second device's claim exists, nobody holds it: free to claim, but unreleased */
+	assert_non_null(strstr(b.p, "\npcipass_device_info{address=\"0000:3b:00.0\",model=\"Sub\",dev_type=\"NPU\",numa_node=\"0\",state=\"claimed\"} 1\n"));
+	assert_non_null(strstr(b.p, "\npcipass_device_info{address=\"0000:af:00.0\",model=\"Plain\",dev_type=\"NPU\",numa_node=\"1\",state=\"unreleased\"} 1\n"));
+	assert_non_null(strstr(b.p, "\npcipass_launch_failures_total 3\n"));
 	assert_non_null(strstr(b.p, "pcipass_devices{model=\"Sub\",dev_type=\"NPU\",numa_node=\"0\",state=\"claimed\"} 1\n"));
 	assert_non_null(strstr(b.p, "pcipass_probe_success 1\n"));
 	assert_non_null(strstr(b.p, "pcipass_probe_timestamp_seconds 1700000000\n"));
@@ -353,10 +357,10 @@ static void test_report_prom(void **state)
 		strcpy(d.model, pd[i].model);
 		d.numa_node = pd[i].numa;
 		ci[i].held = pd[i].held;
-		ci[i].exists = pd[i].held;
+		ci[i].exists = pd[i].held || i == 3; /* 0000:04:00.0: its VM gone, not released */
 		assert_int_equal(inventory_add(&inv, &d, &e), 0);
 	}
-	report_prom(&inv, ci, true, 1700000000, &b);
+	report_prom(&inv, ci, true, 1700000000, 0, &b);
 	assert_string_equal(b.p,
 		"# HELP pcipass_devices Custom PCI devices in the inventory.\n"
 		"# TYPE pcipass_devices gauge\n"
@@ -364,9 +368,21 @@ static void test_report_prom(void **state)
 		"pcipass_devices{model=\"A\",dev_type=\"NPU\",numa_node=\"1\",state=\"claimed\"} 2\n"
 		"pcipass_devices{model=\"B\",dev_type=\"NPU\",numa_node=\"-1\",state=\"free\"} 1\n"
 		"pcipass_devices{model=\"B\",dev_type=\"NPU\",numa_node=\"0\",state=\"free\"} 2\n"
+		"# HELP pcipass_device_info A custom device of the inventory and its state (free, "
+		"claimed, or unreleased: its VM is gone and --release has not run).\n"
+		"# TYPE pcipass_device_info gauge\n"
+		"pcipass_device_info{address=\"0000:01:00.0\",model=\"B\",dev_type=\"NPU\",numa_node=\"0\",state=\"free\"} 1\n"
+		"pcipass_device_info{address=\"0000:02:00.0\",model=\"A\",dev_type=\"NPU\",numa_node=\"1\",state=\"claimed\"} 1\n"
+		"pcipass_device_info{address=\"0000:03:00.0\",model=\"B\",dev_type=\"NPU\",numa_node=\"0\",state=\"free\"} 1\n"
+		"pcipass_device_info{address=\"0000:04:00.0\",model=\"A\",dev_type=\"NPU\",numa_node=\"1\",state=\"unreleased\"} 1\n"
+		"pcipass_device_info{address=\"0000:05:00.0\",model=\"B\",dev_type=\"NPU\",numa_node=\"-1\",state=\"free\"} 1\n"
+		"pcipass_device_info{address=\"0000:06:00.0\",model=\"A\",dev_type=\"NPU\",numa_node=\"1\",state=\"claimed\"} 1\n"
 		"# HELP pcipass_custom_devices_disabled Whether disable_custom_device is set.\n"
 		"# TYPE pcipass_custom_devices_disabled gauge\n"
 		"pcipass_custom_devices_disabled 0\n"
+		"# HELP pcipass_launch_failures_total Launches by pcipass-run that failed, since boot.\n"
+		"# TYPE pcipass_launch_failures_total counter\n"
+		"pcipass_launch_failures_total 0\n"
 		"# HELP pcipass_probe_success Whether the last probe succeeded.\n"
 		"# TYPE pcipass_probe_success gauge\n"
 		"pcipass_probe_success 1\n"
@@ -380,8 +396,11 @@ static void test_report_prom(void **state)
 
 	/* a failed probe on a disabled host, no devices, no claims array */
 	inv.disabled = true;
-	report_prom(&inv, NULL, false, 7, &b);
+	report_prom(&inv, NULL, false, 7, -1, &b);
 	assert_null(strstr(b.p, "pcipass_devices{"));
+	assert_null(strstr(b.p, "pcipass_device_info{"));
+	/* unknown count: no series, rather than a 0 that would read as a counter reset */
+	assert_null(strstr(b.p, "pcipass_launch_failures_total"));
 	assert_non_null(strstr(b.p, "\npcipass_custom_devices_disabled 1\n"));
 	assert_non_null(strstr(b.p, "\npcipass_probe_success 0\n"));
 	assert_non_null(strstr(b.p, "\npcipass_probe_timestamp_seconds 7\n"));

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "inventory.h"
 #include "scan.h"
+#include "stats.h"
 #include "trust.h"
 #include "update.h"
 
@@ -236,20 +237,35 @@ static void test_update_prom(void **state)
 		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 		assert_int_equal(fcntl(fd, F_OFD_SETLK, &fl), 0);
 	}
+	/* two failed launches counted in the state directory */
+	snprintf(claims, sizeof(claims), "%s/run", t.root);
+	assert_int_equal(stats_bump(claims, "launch_failures"), 0);
+	assert_int_equal(stats_bump(claims, "launch_failures"), 0);
 	assert_int_equal(probe_update(&t.c, true, prom, &res, &e), 0);
 	close(fd);
 	assert_int_equal(read_config(prom, false, &text, &len, &e), 0);
+	assert_non_null(strstr(text, "\npcipass_device_info{address=\"0000:3b:00.0\",model=\"Sub\",dev_type=\"NPU\",numa_node=\"0\",state=\"claimed\"} 1\n"));
+	assert_non_null(strstr(text, "\n# TYPE pcipass_launch_failures_total counter\npcipass_launch_failures_total 2\n"));
 	assert_non_null(strstr(text, "\npcipass_devices{model=\"Sub\",dev_type=\"NPU\",numa_node=\"0\",state=\"claimed\"} 1\n"));
 	assert_non_null(strstr(text, "\npcipass_devices{model=\"Plain\",dev_type=\"NPU\",numa_node=\"1\",state=\"free\"} 1\n"));
 	assert_non_null(strstr(text, "\npcipass_probe_success 1\n"));
 	assert_non_null(strstr(text, "\npcipass_custom_devices_disabled 0\n"));
 	free(text);
 
-	/* a failed probe says so in the same file */
-	probe_prom_failed(prom);
+	/* a failed probe says so in the same file, without device series (what the last good
+	 * probe saw may no longer hold); the launch failures are still counted */
+	probe_prom_failed(prom, &t.c);
 	assert_int_equal(read_config(prom, false, &text, &len, &e), 0);
 	assert_non_null(strstr(text, "\npcipass_probe_success 0\n"));
 	assert_null(strstr(text, "pcipass_devices{"));
+	assert_null(strstr(text, "pcipass_device_info{"));
+	assert_non_null(strstr(text, "\npcipass_launch_failures_total 2\n"));
+	free(text);
+	/* no configuration: no state directory to read the count from */
+	probe_prom_failed(prom, NULL);
+	assert_int_equal(read_config(prom, false, &text, &len, &e), 0);
+	assert_non_null(strstr(text, "\npcipass_probe_success 0\n"));
+	assert_null(strstr(text, "pcipass_launch_failures_total"));
 	free(text);
 	rmtree(t.root);
 }
