@@ -471,13 +471,15 @@ static int status_collect(struct status *st, struct perr *e)
 	for (size_t i = 0; i < st->n; i++) {
 		struct vm_row *r = &st->row[i];
 
-		qsort(r->dev, r->n_dev, sizeof(*r->dev), cmp_dev);
+		if (r->n_dev > 1) /* (qsort wants an array, even of none) */
+			qsort(r->dev, r->n_dev, sizeof(*r->dev), cmp_dev);
 		if (r->live) {
 			proc_status(r);
 			sockets(st->state_dir, r);
 		}
 	}
-	qsort(st->row, st->n, sizeof(*st->row), cmp_row);
+	if (st->n > 1)
+		qsort(st->row, st->n, sizeof(*st->row), cmp_row);
 	return 0;
 }
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # contrib/bash-completion/pcipass on a fake host: COMPREPLY, exactly, for the options of the
 # three programs, pcipass-model's commands, the models after `delete` and the addresses after
 # `pcipass-run --release` (from the programs, honouring -c FILE in each of its forms), vm.ini
@@ -41,6 +42,7 @@ wait_for() {
 		[ "$SECONDS" -lt "$end" ] || return 1
 		sleep 0.05
 	done
+	return 0 # (until's status is that of the last pause)
 }
 for a in 0000:3b:00.0 0000:af:00.0 0000:d8:00.0; do
 	wait_for 120 grep -q held "$TMPROOT/hold.$a" || { failt "claimhold took no lease on $a within 120 s"; exit 1; }
@@ -97,6 +99,9 @@ while IFS= read -r line; do
 done
 EOF
 
+# pcipass-run's options as its --help lists them (the usage comes from its command table): the
+# completion must offer each of them
+RUN_OPTS=$("$BUILD/pcipass-run" --help | grep -oE -- '(^|[ [,])--?[a-z][a-z-]*' | sed 's/^[ [,]//' | LC_ALL=C sort -u | tr '\n' ' ')
 # The cases: LINE|EXPECTED (the cursor at the end of LINE; EXPECTED in any order)
 cases() {
 	cat <<EOF
@@ -129,7 +134,11 @@ pcipass-model -c $CONF list -|--json
 pcipass-model -c $CONF check |
 pcipass-model -c |$FILES
 pcipass-model --config=|$FILES
-pcipass-run -|-c --config -n --dry-run -r --release -h --help --version
+pcipass-run -|$RUN_OPTS
+pcipass-run -c $CONF --attach vm1 A|Alveo-U50 Atlas-800
+pcipass-run -c $CONF --detach vm1 |0000:3b:00.0
+pcipass-run -c $CONF --detach vm2 |
+pcipass-run -c $CONF --stop --timeout |
 pcipass-run |$INIS
 pcipass-run -c $CONF -n |$INIS
 pcipass-run -c $CONF vm|vm1.ini vm2.ini vms

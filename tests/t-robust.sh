@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The inventory survives (SPEC's probe guarantees): SIGKILL at any moment, probes at once and a
 # lock held by someone else never leave a torn, empty, mixed or missing inventory, and dead
 # writers' temporaries never pile up. Every check compares the whole file with one of the two
@@ -42,6 +43,34 @@ host() {
 models_set() { rm -f "$H"/etc/models.d/*.conf && cp "$H/etc/models.$1"/*.conf "$H/etc/models.d/"; }
 other() { if [ "$1" = A ]; then echo B; else echo A; fi; }
 temps() { find "$H/var" -name '.inventory.ini.??????' | wc -l; }
+# The waits below are on states, not times (a loaded machine is slow by any amount), each
+# bounded. pause US: wait US microseconds, without a fork (read -t on a FIFO nobody writes);
+# nap: a short one, between two looks at a state; alive PID: PID runs (not exited, nor a zombie
+# yet to be reaped); has_open PID FILE: PID has FILE open.
+mkfifo "$TMPROOT/nap" && exec {nap}<>"$TMPROOT/nap"
+pause() {
+	local frac
+	printf -v frac %06d $(($1 % 1000000))
+	read -rt "$(($1 / 1000000)).$frac" -u "$nap"
+}
+nap() { pause 2000; }
+alive() { local st; read -r _ _ st _ 2>/dev/null <"/proc/$1/stat" && [ "$st" != Z ]; }
+has_open() {
+	local f
+	for f in /proc/"$1"/fd/*; do [[ $f -ef $2 ]] && return 0; done
+	return 1
+}
+has_open_or_gone() { has_open "$1" "$2" || ! alive "$1"; }
+# wait_for SECONDS CMD...: look until CMD holds; false when it still does not after SECONDS
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		nap
+	done
+	return 0 # (until's status is that of the last pause)
+}
 
 # state: which complete inventory is on disk: A, B, missing or torn (anything else)
 state() {
@@ -70,33 +99,41 @@ check "the two sets give different inventories of more than 1000 devices each" \
 # temporary, before or after the rename) leaves the old inventory or the new one, whole; never
 # none, never a cut or mixed one; and at most one dead writer's temporary, which the next writing
 # run sweeps. Each run switches to the other set, so each run that gets to the end rewrites the
-# file. Odd runs are killed anywhere in [0, 1.25 x a run's measured length]; even runs aim at the
-# end of a run, where the old file is read and compared and the new one written: `aim` moves
-# later after a kill that left the old file and no temporary, earlier after one that came too
-# late. The write itself takes well under a millisecond on tmpfs, against a scan of ~150 ms and
-# timing noise of ~15 ms, so few kills land inside it: the slow-disk loop below sees to that.
-t0=$(date +%s%N)
+# file. Odd runs are killed anywhere in [0, 1.25 x a run's length]; even runs at the end of a
+# run, where the old file is read and compared and the new one written: 0-3 ms after the probe
+# has the inventory's lock file open (a state: its scan is done). Every tenth run is not killed:
+# it measures a run's length again (a loaded machine's speed drifts) and puts its inventory in
+# place. The write itself takes well under a millisecond on tmpfs, so few kills land inside it:
+# the slow-disk loop below sees to that.
+lockf=$H/var/.inventory.ini.lock
+t0=${EPOCHREALTIME//[!0-9]/}
 for _ in 1 2 3 4; do models_set "$(other "$(state)")"; $PROBE -c "$CONF" -q; done
-run_us=$((($(date +%s%N) - t0) / 4000))
-aim=$((run_us * 9 / 10)) step=1000 jitter=3000
+run_us=$(((${EPOCHREALTIME//[!0-9]/} - t0) / 4))
+jitter=3000
 cur=$(state)
-bad_state=0 bad_exit=0 piled=0 killed=0 rewrites=0 leftovers=0
+bad_state=0 bad_exit=0 piled=0 killed=0 rewrites=0 leftovers=0 unseen=0
 start=$(date +%s)
 for i in $(seq "$KILLS"); do
 	next=$(other "$cur")
 	models_set "$next"
-	if [ $((i % 2)) = 1 ]; then
-		delay=$((RANDOM * run_us * 5 / 4 / 32768))
-	else
-		delay=$((aim - jitter + RANDOM % (2 * jitter)))
-		[ "$delay" -gt 0 ] || delay=0
-	fi
+	t0=${EPOCHREALTIME//[!0-9]/}
 	$PROBE -c "$CONF" -q &
 	pid=$!
-	sleep "$((delay / 1000000)).$(printf %06d $((delay % 1000000)))"
-	kill -9 $pid 2>/dev/null
+	if [ $((i % 10)) = 0 ]; then
+		delay=none
+	elif [ $((i % 2)) = 1 ]; then
+		delay=$((RANDOM * run_us * 5 / 4 / 32768))
+		pause $delay
+	else
+		wait_for 120 has_open_or_gone $pid "$lockf" || unseen=$((unseen + 1))
+		delay=$((RANDOM % jitter))
+		pause $delay
+	fi
+	[ "$delay" = none ] || kill -9 $pid 2>/dev/null
 	wait $pid 2>/dev/null
 	rc=$?
+	# (the mean of the last measure and this one)
+	[ "$delay" = none ] && run_us=$(((run_us + ${EPOCHREALTIME//[!0-9]/} - t0) / 2))
 	case $rc in
 	137) killed=$((killed + 1)) ;;
 	0) ;;
@@ -105,24 +142,18 @@ for i in $(seq "$KILLS"); do
 	s=$(state)
 	if [ "$s" != "$cur" ] && [ "$s" != "$next" ]; then
 		bad_state=$((bad_state + 1))
-		echo "# run $i (killed after $((delay / 1000)) ms): inventory $s, expected $cur or $next"
+		echo "# run $i (delay $delay us): inventory $s, expected $cur or $next"
 		cp "$INV" "$TMPROOT/bad.$i" 2>/dev/null
 	fi
 	[ "$s" = "$next" ] && rewrites=$((rewrites + 1))
 	t=$(temps)
 	[ "$t" -gt 0 ] && leftovers=$((leftovers + 1)) # killed between the temporary and the rename
 	[ "$t" -le 1 ] || piled=$((piled + 1))
-	if [ $((i % 2)) = 0 ]; then
-		if [ "$rc" != 137 ] || [ "$s" = "$next" ]; then
-			aim=$((aim - step)) # too late: the run had written (or finished)
-		elif [ "$t" = 0 ]; then
-			aim=$((aim + step)) # too early
-		fi
-	fi
 	case $s in A | B) cur=$s ;; esac
 done
 echo "# $KILLS runs of ~$((run_us / 1000)) ms in $(($(date +%s) - start)) s: $killed killed," \
-	"$rewrites got the new inventory in place, $leftovers killed while writing (aim $((aim / 1000)) ms)"
+	"$rewrites got the new inventory in place, $leftovers killed while writing"
+check "SIGKILL x$KILLS: each even run seen at its end (the lock file open) or gone, within 120 s" test "$unseen" = 0
 check "SIGKILL x$KILLS: always the old or the new inventory, whole (never missing, torn or mixed)" test "$bad_state" = 0
 check "SIGKILL x$KILLS: runs not killed exit 0" test "$bad_exit" = 0
 check "SIGKILL x$KILLS: never more than one temporary" test "$piled" = 0
@@ -175,33 +206,18 @@ check "8 rival probes at once (sets A and B) x$ROUNDS: all exit 0, one whole inv
 # lock file open, asleep between two tries: it tried and found it taken); only then is the
 # holder killed, which frees the lock. How slow the machine is changes nothing but how long
 # the waits last (each bounded, and a failure when exceeded).
-# wait_for SECONDS CMD...: poll until CMD holds; false when it still does not after SECONDS
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.05
-	done
-}
 # lock_state PID LOCKFILE: sets seen to "exited" when PID has exited (a zombie not yet reaped
 # too), to "retrying" when it has LOCKFILE open and sleeps in nanosleep or clock_nanosleep (35,
 # 230 on x86-64; file_lock() sleeps only between two tries of the lock); false otherwise.
 # (Read by the shell itself: /proc/PID/syscall is for PID's tracers, and the shell is its parent.)
 lock_state() {
-	local f nr st
-	if ! read -r _ _ st _ 2>/dev/null <"/proc/$1/stat" || [ "$st" = Z ]; then
+	local nr
+	if ! alive "$1"; then
 		seen=exited
 		return 0
 	fi
-	for f in /proc/"$1"/fd/*; do
-		if [[ $f -ef $2 ]]; then
-			read -r nr _ 2>/dev/null <"/proc/$1/syscall" || return 1
-			[[ $nr == 35 || $nr == 230 ]] && seen=retrying
-			return
-		fi
-	done
-	return 1
+	has_open "$1" "$2" && read -r nr _ 2>/dev/null <"/proc/$1/syscall" || return 1
+	[[ $nr == 35 || $nr == 230 ]] && seen=retrying
 }
 if command -v python3 >/dev/null; then
 	lockf=$H/var/.inventory.ini.lock
@@ -305,8 +321,7 @@ if command -v strace >/dev/null; then
 	t0=$(date +%s%N)
 	for _ in 1 2; do models_set "$(other "$(state)")"; "${slow[@]}"; done
 	run_us=$((($(date +%s%N) - t0) / 2000))
-	mkfifo "$TMPROOT/nap" && exec {nap}<>"$TMPROOT/nap" # (read -t on it: a pause without a fork)
-	# new_temp: a temporary not in $before exists; alive PID: PID runs (not exited, nor a zombie)
+	# new_temp: a temporary not in $before exists
 	new_temp() {
 		local t
 		for t in "$H"/var/.inventory.ini.??????; do
@@ -314,7 +329,7 @@ if command -v strace >/dev/null; then
 		done
 		return 1
 	}
-	alive() { local st; read -r _ _ st _ 2>/dev/null <"/proc/$1/stat" && [ "$st" != Z ]; }
+	new_temp_or_gone() { new_temp || ! alive "$1"; }
 	cur=$(state)
 	bad=0 killed=0 writing=0
 	for i in $(seq "$SLOW"); do
@@ -327,11 +342,10 @@ if command -v strace >/dev/null; then
 		if [ $((i % 2)) = 1 ]; then
 			delay=$((RANDOM * run_us / 32768))
 		else
-			end=$((SECONDS + 120))
-			until new_temp || ! alive $sp || [ "$SECONDS" -ge "$end" ]; do read -rt 0.002 -u "$nap"; done
+			wait_for 120 new_temp_or_gone $sp
 			delay=$((RANDOM * 4 * STRETCH / 32768))
 		fi
-		sleep "$((delay / 1000000)).$(printf %06d $((delay % 1000000)))"
+		pause $delay
 		pid=$(pgrep -P $sp) && kill -9 "$pid" 2>/dev/null
 		wait $sp 2>/dev/null
 		rc=$?
@@ -346,7 +360,6 @@ if command -v strace >/dev/null; then
 		fi
 		case $s in A | B) cur=$s ;; esac
 	done
-	exec {nap}>&-
 	echo "# $SLOW slow-disk runs of ~$((run_us / 1000)) ms: $killed killed, $writing of them while writing"
 	check "SIGKILL on a slow disk x$SLOW: always the old or the new inventory, whole; one temporary at most" test "$bad" = 0
 	check "SIGKILL on a slow disk: kills landed while writing" test "$writing" -ge $((SLOW / 10))

@@ -172,5 +172,5 @@ if grep -qx CONFIG_PVH=y "/boot/config-$kver" 2>/dev/null; then
 	[ "$(head -c 4 "$tmp" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 7f454c46 ] || rm -f "$tmp"
 fi
 [ -s "$tmp" ] || cp "$kernel" "$tmp" || die "cannot copy $kernel"
-mv -f "$tmp" "$out/kernel" && echo "$key" >"$out/key" || die "cannot write $out"
+{ mv -f "$tmp" "$out/kernel" && echo "$key" >"$out/key"; } || die "cannot write $out"
 emit
