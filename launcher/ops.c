@@ -62,6 +62,11 @@ static int name_inspect(const char *state_dir, const char *vm, struct claim_info
 	return lease_inspect(dir, file, ci, e);
 }
 
+int vm_lease(const char *state_dir, const char *name, struct claim_info *ci, struct perr *e)
+{
+	return name_check(name, e) < 0 ? -1 : name_inspect(state_dir, name, ci, e);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* --status */
 

@@ -6,8 +6,13 @@
 
 #include <stdbool.h>
 
+#include "claim.h"
 #include "config.h"
 #include "util.h"
+
+/* The name lease of the VM called name (checked as a VM name: 64), looked at without taking it:
+ * live when ci->alive and its record names that VM. */
+int vm_lease(const char *state_dir, const char *name, struct claim_info *ci, struct perr *e) MUST_CHECK;
 
 /* --status [NAME] [--json]: the live VMs (or the one named), printed on stdout. */
 int op_status(const struct host_config *h, const char *name, bool json, struct perr *e) MUST_CHECK;

@@ -237,6 +237,6 @@ void preflight(const struct host_config *h, const struct vm_config *vm, size_t n
 	for (size_t i = 0; i < vm->n_net; i++)
 		if (strcmp(vm->net[i].mode, "tap") == 0 && files_check_tap(h, vm, i, &e) < 0)
 			problem_add(ps, &e);
-	if (n_dev > 0)
+	if (n_dev > 0 || vm->hotplug_slots > 0) /* devices now, or --attach later */
 		devices_check(h, vm, ps);
 }

@@ -460,7 +460,7 @@ static int launch(struct plan *p, const char *vm_ini, struct perr *e)
 	    p->user.dynamic ? "dynamic" : p->user.name, (unsigned)p->user.uid);
 	/* 5: bind; 6: prepare */
 	if (devices_bind(p, e) < 0 || endpoints(p, e) < 0 ||
-	    limits_set(p->vm.memory_mib, p->n_picks > 0, &memlock, e) < 0)
+	    limits_set(p->vm.memory_mib, p->n_picks > 0 || p->vm.hotplug_slots > 0, &memlock, e) < 0)
 		goto undo;
 	if (memlock != p->vm.memory_mib + 1024)
 		say(vm, "warning: cannot raise RLIMIT_MEMLOCK (no CAP_SYS_RESOURCE); kept, as no device is passed through");
@@ -641,17 +641,12 @@ static void show_plan(const struct plan *p, const struct vm_user *u, bool resolv
  * and its hotplug slots. */
 static int vm_running(struct plan *p, const char *name, struct claim_info *lease, struct perr *e)
 {
-	char dir[512], file[VM_NAME_MAX + 8], path[600], line[256], b[128];
+	char path[600], line[256];
 	unsigned long ids[2] = { 0, 0 };
 	int got = 0;
 	FILE *f;
 
-	if (!str_only(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-", VM_NAME_MAX) ||
-	    name[0] == '.' || name[0] == '-')
-		return fail(e, EX_USAGE, "\"%s\": expected a VM name", shown(name, b));
-	snprintf(dir, sizeof(dir), "%s/vms", p->host.state_dir);
-	snprintf(file, sizeof(file), "%s.lock", name);
-	if (lease_inspect(dir, file, lease, e) < 0)
+	if (vm_lease(p->host.state_dir, name, lease, e) < 0)
 		return -1;
 	if (!lease->exists || !lease->alive || strcmp(lease->vm, name) != 0)
 		return fail(e, EX_UNAVAILABLE, "no VM named %s is running", name);

@@ -109,33 +109,31 @@ static int parse_size(const struct ini_pos *at, const struct ini_key *k, const c
 			k->name, shown(value, b), why);
 }
 
-static int parse_count(const struct ini_pos *at, const struct ini_key *k, const char *value,
-		       void *field, struct perr *e)
+/* A count from min to the key's size (its largest value). */
+static int parse_from(unsigned min, const struct ini_pos *at, const struct ini_key *k,
+		      const char *value, void *field, struct perr *e)
 {
 	const char *why;
 	long long v;
 	char b[128];
 
-	if (parse_ll(value, 10, 1, (long long)k->size, &v, &why) < 0)
-		return ini_fail(e, at, EX_DATAERR, "%s: expected a number from 1 to %zu, got \"%s\" (%s)",
-				k->name, k->size, shown(value, b), why);
+	if (parse_ll(value, 10, min, (long long)k->size, &v, &why) < 0)
+		return ini_fail(e, at, EX_DATAERR, "%s: expected a number from %u to %zu, got \"%s\" (%s)",
+				k->name, min, k->size, shown(value, b), why);
 	*(unsigned *)field = (unsigned)v;
 	return 0;
 }
 
-/* 0 to the key's size (its largest value). */
+static int parse_count(const struct ini_pos *at, const struct ini_key *k, const char *value,
+		       void *field, struct perr *e)
+{
+	return parse_from(1, at, k, value, field, e);
+}
+
 static int parse_upto(const struct ini_pos *at, const struct ini_key *k, const char *value,
 		      void *field, struct perr *e)
 {
-	const char *why;
-	long long v;
-	char b[128];
-
-	if (parse_ll(value, 10, 0, (long long)k->size, &v, &why) < 0)
-		return ini_fail(e, at, EX_DATAERR, "%s: expected a number from 0 to %zu, got \"%s\" (%s)",
-				k->name, k->size, shown(value, b), why);
-	*(unsigned *)field = (unsigned)v;
-	return 0;
+	return parse_from(0, at, k, value, field, e);
 }
 
 static int parse_numa(const struct ini_pos *at, const struct ini_key *k, const char *value,

@@ -12,7 +12,8 @@
 #   4. attached again, then L3 killed: the claim ends with QEMU (free, not yet released) and
 #      --release gives the device back;
 #   5. --attach to a VM without hotplug ports, to a VM not running, --detach of a device not the
-#      VM's: refused with one line each, nothing changed.
+#      VM's: refused with one line each, nothing changed; an --attach that QEMU refuses (a port
+#      it lacks) undone whole.
 # Prints "# timing: attach S s, detach S s" for the closing note.
 set -u
 B=${BUILD:?}
@@ -163,6 +164,17 @@ result "5. --attach to a VM not running: 69, one line" \
 result "5. --detach of a device not the VM's: 69, one line" \
 	test "$st3|$(cat "$W/r3.err")" = "69|pcipass-run: $alone is not a device of VM flat"
 result "5. ... nothing changed" test "$(state)" = "$before"
+# the name lease forged (as root) to promise a port QEMU lacks: device_add fails inside QEMU,
+# after the claim, bind, hand-over and getfd; all of it is undone
+sed -i 's/^hotplug_slots=0$/hotplug_slots=1/' "$W/run/vms/flat.lock"
+$RUN --attach flat Edu-Test >/dev/null 2>"$W/r4.err"
+st4=$?
+sed 's/^/# refused: /' "$W/r4.err"
+claimfds=$(find "/proc/$flat/fd" -lname "$W/run/claims/*" 2>/dev/null | wc -l)
+result "5. --attach that QEMU refuses (no such port): exits non-zero, QEMU's error on the last line" \
+	bash -c "test $st4 != 0 && tail -n 1 '$W/r4.err' | grep -q \"pcipass.hp0.*not found\""
+result "5. ... undone: the device on no driver, its node gone or root's, no claim, no claim fd in QEMU" \
+	test "$(state)|$claimfds" = "$before|0"
 kill -9 "$flat" 2>/dev/null
 wait "$flat" 2>/dev/null
 echo "# timing: attach $attach_s s, detach $detach_s s (nested TCG guest)"
