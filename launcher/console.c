@@ -76,18 +76,12 @@ static int console_open(const struct host_config *h, const char *name, struct pe
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct claim_info ci;
-	char dir[512], file[VM_NAME_MAX + 8], path[600], b[128];
+	char path[600];
 	struct stat sb;
 	int fd;
 
-	if (!str_only(name, WORD_CHARS, VM_NAME_MAX) || name[0] == '.' || name[0] == '-')
-		return fail(e, EX_USAGE, "\"%s\": expected a VM name (1 to %d of A-Z a-z 0-9 . _ -, not starting with . or -)",
-			    shown(name, b), VM_NAME_MAX);
-	snprintf(file, sizeof(file), "%s.lock", name);
-	if (xsnprintf(dir, sizeof(dir), "%s/vms", h->state_dir) < 0 ||
+	if (vm_lease(h->state_dir, name, &ci, e) < 0 ||
 	    vms_path(path, sizeof(path), h->state_dir, name, "console", e) < 0)
-		return fail(e, EX_CONFIG, "state_dir too long");
-	if (lease_inspect(dir, file, &ci, e) < 0)
 		return -1;
 	if (!ci.held || ci.unreadable || strcmp(ci.vm, name) != 0)
 		return fail(e, EX_UNAVAILABLE, "no VM named %s is running", name);

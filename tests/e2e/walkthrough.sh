@@ -26,8 +26,9 @@ show() {
 	local cmd=$1
 	shift
 	echo "\$ $cmd $*" | sed "s|$W/etc/vms|/etc/pcipass/vms|g; s|$W/images|/var/lib/pcipass/images|g"
-	"$cmd" -c "$W/etc/pcipass.conf" "$@" 2>&1 |
+	"$cmd" -c "$W/etc/pcipass.conf" "$@" </dev/null 2>&1 |
 		sed "s|$W/etc/vms|/etc/pcipass/vms|g; s|$W/images|/var/lib/pcipass/images|g; s|$W/run|/run/pcipass|g; s|$W/var|/var/lib/pcipass|g; s|$W/etc|/etc/pcipass|g"
+	last=${PIPESTATUS[0]}
 	echo
 }
 show pcipass-probe --all
@@ -92,14 +93,18 @@ while time.time() < end and b"VMIMAGE-READY" not in seen:
     if not b: sys.exit("console closed")
     seen += b
 PY
-echo "\$ printf 'uname -sr; ls /sys/bus/pci/devices | wc -l\n' | pcipass-run --console edu-vm"
-printf 'uname -sr; ls /sys/bus/pci/devices | wc -l\n' | pcipass-run -c "$W/etc/pcipass.conf" --console edu-vm 2>&1
+# (input from a pipe: the console passes bytes until the input ends; the sleep keeps it open
+# while the nested guest answers)
+echo "\$ { echo 'uname -sr; cat /sys/bus/pci/devices/*/vendor | sort | uniq -c'; sleep 30; } | pcipass-run --console edu-vm"
+{ echo 'uname -sr; cat /sys/bus/pci/devices/*/vendor | sort | uniq -c'; sleep 30; } |
+	pcipass-run -c "$W/etc/pcipass.conf" --console edu-vm 2>&1
 echo
 show pcipass-run --detach edu-vm 0000:01:00.0
 show pcipass-run --attach edu-vm Edu-Test
 show pcipass-run --status --json
 t0=$(date +%s.%N)
 show pcipass-run --stop edu-vm
+echo "# (--stop exited with status $last)"
 wait $vm
 echo "# (QEMU exited with status $?; stop took $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s)"
 echo "# (then ExecStopPost:)"
