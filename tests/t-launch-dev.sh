@@ -72,8 +72,8 @@ check "step 8: under our seccomp filter" has "Seccomp=2"
 check "step 9: each device behind its own root port" \
 	bash -c "grep -qx 'argv=vfio-pci,host=0000:3b:00.0,id=hostdev0,bus=pcipass.rp0' '$TMPROOT/report' && grep -qx 'argv=vfio-pci,host=0000:3c:00.0,id=hostdev1,bus=pcipass.rp1' '$TMPROOT/report'"
 start=$(sed 's/.*) //' "/proc/$vm/stat" | awk '{print $20}') # field 22, after "pid (name) "
-printf 'vm=d1\npid=%s\nstart=%s\norig_driver=npudrv\nmodel=NPU1\n' "$vm" "$start" >"$TMPROOT/want-claim"
-check "the claims record VM, QEMU's pid and start time, and the original driver" \
+printf 'vm=d1\npid=%s\nstart=%s\norig_driver=npudrv\nmodel=NPU1\nqdev=hostdev0\n' "$vm" "$start" >"$TMPROOT/want-claim"
+check "the claims record VM, QEMU's pid and start time, the original driver and QEMU's id" \
 	cmp -s "$TMPROOT/want-claim" "$H/run/claims/0000:3b:00.0"
 $PROBE -c "$C" --list >"$TMPROOT/list"
 check "--list: claimed by d1 with QEMU's pid" grep -q "^0000:3b:00.0 .*claimed by d1 (pid $vm)$" "$TMPROOT/list"
