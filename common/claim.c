@@ -148,6 +148,37 @@ unsigned long long proc_start(long pid)
 	return start;
 }
 
+void proc_status(long pid, unsigned long long start, struct proc_status *ps)
+{
+	char path[64], buf[8192], *line, *save;
+	ssize_t n;
+	int fd;
+
+	ps->uid = ps->gid = ps->rss_kib = -1;
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		long long v;
+
+		if (sscanf(line, "Uid: %lld", &v) == 1)
+			ps->uid = v;
+		else if (sscanf(line, "Gid: %lld", &v) == 1)
+			ps->gid = v;
+		else if (sscanf(line, "VmRSS: %lld kB", &v) == 1)
+			ps->rss_kib = v;
+	}
+	/* the pid may have ended and been reused while we read: then none of it is that process's */
+	if (proc_start(pid) != start)
+		ps->uid = ps->gid = ps->rss_kib = -1;
+}
+
 void lease_record(struct claim_info *rec, const char *vm)
 {
 	memset(rec, 0, sizeof(*rec));

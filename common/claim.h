@@ -42,6 +42,14 @@ struct claim_info {
 /* The start time of process pid, in clock ticks after boot; 0 when there is no such process. */
 unsigned long long proc_start(long pid);
 
+/* From /proc/PID/status (the kernel's word: a process cannot rewrite it), for the process pid
+ * started at start: its real uid and gid, its resident memory in KiB; -1 each when unknown,
+ * and all -1 when pid is not that process (any more). */
+struct proc_status {
+	long long uid, gid, rss_kib;
+};
+void proc_status(long pid, unsigned long long start, struct proc_status *ps);
+
 /* Fill in the record of this process (vm, pid, start; uid -1, no driver or model). */
 void lease_record(struct claim_info *rec, const char *vm);
 

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *progname = "pcipass";
@@ -334,4 +336,28 @@ void json_str(struct sbuf *b, const char *s)
 			sbuf_printf(b, "%c", ch);
 	}
 	sbuf_printf(b, "\"");
+}
+
+long long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+bool say_syslog;
+
+void say(const char *vm, const char *fmt, ...)
+{
+	char msg[900];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_escape(msg, sizeof(msg)); /* paths, names and QEMU's words come from outside */
+	fprintf(stderr, "%s: vm %s: %s\n", progname, vm, msg);
+	if (say_syslog)
+		syslog(LOG_INFO, "vm %s: %s", vm, msg);
 }

@@ -86,6 +86,15 @@ struct sbuf {
 };
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) PRINTF(2, 3);
 void sbuf_free(struct sbuf *b);
+/* One step of a VM's life, on stderr as "PROGNAME: vm VM: MESSAGE" (escaped), and in syslog too
+ * while say_syslog is set (pcipass-run sets it when stderr is neither a terminal nor the
+ * journal, and opens the log). */
+extern bool say_syslog;
+void say(const char *vm, const char *fmt, ...) PRINTF(2, 3);
+
+/* Milliseconds on the monotonic clock: for deadlines, never for dates. */
+long long now_ms(void);
+
 /* s as a JSON string, quoted, with quotes, backslashes and control characters escaped. */
 void json_str(struct sbuf *b, const char *s);
 

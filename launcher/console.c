@@ -48,14 +48,6 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-static long long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static int write_all(int fd, const char *p, size_t n)
 {
 	while (n > 0) {

@@ -234,32 +234,15 @@ static bool is_uid(const char *name)
 }
 
 /* /proc/PID/status: the real uid (when no identity lease says) and the resident set. */
-static void proc_status(struct vm_row *r)
+/* uid (unless its identity lease said) and resident memory, from the kernel */
+static void vm_proc(struct vm_row *r)
 {
-	char path[64], buf[8192], *line, *save;
-	ssize_t n;
-	int fd;
+	struct proc_status ps;
 
-	snprintf(path, sizeof(path), "/proc/%ld/status", r->pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		long long v;
-
-		if (r->uid < 0 && sscanf(line, "Uid: %lld", &v) == 1)
-			r->uid = v;
-		else if (sscanf(line, "VmRSS: %lld kB", &v) == 1)
-			r->rss_kib = v;
-	}
-	/* the pid may have ended and been reused while we read: then none of it is the VM's */
-	if (proc_start(r->pid) != r->start)
-		r->uid = r->rss_kib = -1;
+	proc_status(r->pid, r->start, &ps);
+	if (r->uid < 0 || ps.uid < 0)
+		r->uid = ps.uid;
+	r->rss_kib = ps.rss_kib;
 }
 
 static bool is_type(const char *path, mode_t type)
@@ -479,7 +462,7 @@ static int status_collect(struct status *st, struct perr *e)
 		if (r->n_dev > 1) /* (qsort wants an array, even of none) */
 			qsort(r->dev, r->n_dev, sizeof(*r->dev), cmp_dev);
 		if (r->live) {
-			proc_status(r);
+			vm_proc(r);
 			sockets(st->state_dir, r);
 		}
 	}
@@ -524,14 +507,6 @@ out:
 
 enum rung { R_NONE, R_POWERDOWN, R_QUIT, R_KILL };
 static const char *const rung_name[] = { "none", "powerdown", "quit", "kill" };
-
-static long long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 /* Wait up to ms for the process behind pidfd to end (its whole thread group). 1 when it has. */
 static int ended_within(int pidfd, long long ms)
@@ -584,20 +559,6 @@ static void record_end(const char *state_dir, const char *vm, const struct claim
 		close(fd);
 }
 
-/* One line on stderr while the ladder goes on: why a rung did not end the VM. */
-static void note(const char *vm, const char *fmt, ...) PRINTF(2, 3);
-static void note(const char *vm, const char *fmt, ...)
-{
-	char msg[900];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log_escape(msg, sizeof(msg)); /* QEMU's error text is in there */
-	fprintf(stderr, "%s: vm %s: %s\n", progname, vm, msg);
-}
-
 int op_stop(const struct host_config *h, const char *name, unsigned timeout_s, bool json, struct perr *e)
 {
 	static const char *const said[] = { "none of us (it ended on its own)", "ACPI power-down", "quit",
@@ -634,13 +595,13 @@ int op_stop(const struct host_config *h, const char *name, unsigned timeout_s, b
 	if (vms_path(path, sizeof(path), h->state_dir, name, "qmp", e) < 0)
 		goto out;
 	if (qmp_connect(q, path, QMP_CONNECT_MS, &qe) < 0) {
-		note(name, "no ACPI power-down: %s", qe.msg);
+		say(name, "no ACPI power-down: %s", qe.msg);
 	} else if (qmp_execute(q, "system_powerdown", NULL, &reply, &qe) < 0) {
-		note(name, "no ACPI power-down: %s", qe.msg);
+		say(name, "no ACPI power-down: %s", qe.msg);
 	} else {
 		how = R_POWERDOWN;
 		if ((done = ended_within(pidfd, (long long)timeout_s * 1000)) == 0)
-			note(name, "still running %u s after the ACPI power-down; quit", timeout_s);
+			say(name, "still running %u s after the ACPI power-down; quit", timeout_s);
 	}
 	if (done == 0 && (done = ended_within(pidfd, 0)) == 0) {
 		/* quit over QMP, or, when QMP does not answer, SIGTERM: QEMU's own clean exit */
@@ -654,7 +615,7 @@ int op_stop(const struct host_config *h, const char *name, unsigned timeout_s, b
 			goto out;
 		}
 		if ((done = ended_within(pidfd, QUIT_WAIT_MS)) == 0)
-			note(name, "still running %d s after quit; SIGKILL", QUIT_WAIT_MS / 1000);
+			say(name, "still running %d s after quit; SIGKILL", QUIT_WAIT_MS / 1000);
 	}
 	if (done == 0) {
 		how = R_KILL;

@@ -369,14 +369,6 @@ int qmp_parse(const char *text, size_t len, struct qmp_msg *m, struct perr *e)
 
 /* ---- the socket side ---- */
 
-static long long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* Wait until fd is ready for events, by the deadline: 1 ready, 0 timed out, -1 error. */
 static int wait_fd(int fd, short events, long long deadline)
 {

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -99,7 +98,6 @@ static void plan_free(struct plan *p)
 	argv_free(&p->argv);
 }
 
-static bool to_syslog;
 
 /* systemd gives a service's stderr to the journal and says so in JOURNAL_STREAM: logging to
  * syslog as well would put every line there twice. */
@@ -117,32 +115,16 @@ static bool stderr_is_journal(void)
 static void complain(const struct perr *e)
 {
 	fprintf(stderr, "%s: %s\n", progname, e->msg);
-	if (to_syslog)
+	if (say_syslog)
 		syslog(LOG_ERR, "%s", e->msg);
 }
 
 /* The last word, an error: to syslog too (as every step), then out. */
 static void NORETURN quit(const struct perr *e)
 {
-	if (to_syslog && e->msg[0])
+	if (say_syslog && e->msg[0])
 		syslog(LOG_ERR, "%s", e->msg);
 	die_perr(e);
-}
-
-/* Every step, with the VM's name: on stderr, and in syslog when stderr is not a terminal. */
-static void say(const char *vm, const char *fmt, ...) PRINTF(2, 3);
-static void say(const char *vm, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log_escape(msg, sizeof(msg)); /* paths and names come from files and the command line */
-	fprintf(stderr, "pcipass-run: vm %s: %s\n", vm, msg);
-	if (to_syslog)
-		syslog(LOG_INFO, "vm %s: %s", vm, msg);
 }
 
 /* SPEC step 1: every file read and checked. */
@@ -491,6 +473,27 @@ undo:
 	return -1;
 }
 
+/* A device whose claim ends here (--release, --detach): its VFIO node back to root whatever the
+ * claim says; the device back to orig_driver if whole (a claim that records one) and it is still
+ * on vfio_driver, unbound (an undo cut short) or already back: sysfs decides with the claim. On
+ * some other driver since, it is that driver's now, left alone (*other, its name in now). */
+static int give_back(const struct host_config *h, const char *addr, bool whole, const char *orig_driver,
+		     char now[DRIVER_MAX], bool *other, struct perr *e)
+{
+	struct perr ignore = { 0 };
+	int group;
+
+	/* the VM's user owned the group's VFIO device: not a moment longer */
+	if ((group = group_of(h->sysfs_root, addr, &ignore)) >= 0)
+		vfio_takeback(h->dev_root, group);
+	now[0] = '\0';
+	*other = driver_of(h->sysfs_root, addr, now, &ignore) == 0 && now[0] &&
+		 strcmp(now, h->vfio_driver) != 0 && strcmp(now, orig_driver) != 0;
+	if (whole && !*other && unbind_vfio(h->sysfs_root, addr, h->vfio_driver, orig_driver, e) < 0)
+		return -1;
+	return 0;
+}
+
 /* --release, one claim: the device's VFIO node goes back to root whatever the claim says; the
  * device goes back to the driver a whole claim records (if it is still on vfio_driver: sysfs
  * decides with the claim), and the claim file goes. explicit: named on the command line, so a
@@ -499,10 +502,9 @@ static int release_one(const struct host_config *h, const char *addr, bool expli
 		       struct perr *e)
 {
 	struct claim_info ci, old;
-	struct perr ignore = { 0 };
-	char dir[512], now[DRIVER_MAX] = "";
+	char dir[512], now[DRIVER_MAX];
 	bool other;
-	int fd, group;
+	int fd;
 
 	if (claim_inspect(h->state_dir, addr, &ci, e) < 0 || claims_dir(h->state_dir, dir, sizeof(dir), e) < 0)
 		return -1;
@@ -515,15 +517,7 @@ static int release_one(const struct host_config *h, const char *addr, bool expli
 				       ci.pid ? ci.pid : old.pid) : 0;
 	if (fd < 0)
 		return -1;
-	/* the VM's user owned the group's VFIO device: not a moment longer */
-	if ((group = group_of(h->sysfs_root, addr, &ignore)) >= 0)
-		vfio_takeback(h->dev_root, group);
-	/* on vfio_driver, unbound (an undo cut short) or already back: given back; on some other
-	 * driver since: that driver's now, left alone */
-	other = driver_of(h->sysfs_root, addr, now, &ignore) == 0 && now[0] &&
-		strcmp(now, h->vfio_driver) != 0 && strcmp(now, old.orig_driver) != 0;
-	if (old.exists && !old.unreadable && !other &&
-	    unbind_vfio(h->sysfs_root, addr, h->vfio_driver, old.orig_driver, e) < 0) {
+	if (give_back(h, addr, old.exists && !old.unreadable, old.orig_driver, now, &other, e) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -641,29 +635,22 @@ static void show_plan(const struct plan *p, const struct vm_user *u, bool resolv
  * and its hotplug slots. */
 static int vm_running(struct plan *p, const char *name, struct claim_info *lease, struct perr *e)
 {
-	char path[600], line[256];
-	unsigned long ids[2] = { 0, 0 };
-	int got = 0;
-	FILE *f;
+	struct proc_status ps;
 
 	if (vm_lease(p->host.state_dir, name, lease, e) < 0)
 		return -1;
-	if (!lease->exists || !lease->alive || strcmp(lease->vm, name) != 0)
-		return fail(e, EX_UNAVAILABLE, "no VM named %s is running", name);
-	snprintf(path, sizeof(path), "/proc/%ld/status", lease->pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return fail_errno(e, EX_UNAVAILABLE, "VM %s (pid %ld)", name, lease->pid);
-	while (fgets(line, sizeof(line), f))
-		got += sscanf(line, "Uid: %lu", &ids[0]) == 1 || sscanf(line, "Gid: %lu", &ids[1]) == 1;
-	fclose(f);
-	if (got != 2 || proc_start(lease->pid) != lease->start)
+	if (lease->exists && lease->alive && strcmp(lease->vm, name) == 0)
+		proc_status(lease->pid, lease->start, &ps);
+	else
+		ps.uid = ps.gid = -1;
+	if (ps.uid < 0 || ps.gid < 0)
 		return fail(e, EX_UNAVAILABLE, "no VM named %s is running", name);
 	snprintf(p->vm.name, sizeof(p->vm.name), "%s", name);
 	p->vm.numa_node = -1;
 	p->qemu_pid = lease->pid;
 	p->qemu_start = lease->start;
-	p->user.uid = (uid_t)ids[0];
-	p->user.gid = (gid_t)ids[1];
+	p->user.uid = (uid_t)ps.uid;
+	p->user.gid = (gid_t)ps.gid;
 	return 0;
 }
 
@@ -799,9 +786,9 @@ static int detach_dev(struct plan *p, const char *name, const char *what, unsign
 	struct qmp_msg reply;
 	struct qmp q = { .fd = -1 };
 	struct peers peers = { name, h->sysfs_root, NULL, 0, -1, "" };
-	char path[512], args[128], dir[512], addr[PCI_ADDR_LEN], b[128], now[DRIVER_MAX] = "";
+	char path[512], args[128], dir[512], addr[PCI_ADDR_LEN], b[128], now[DRIVER_MAX];
 	char fdname[48];
-	struct timespec t0, t1;
+	long long t0, t1;
 	bool other;
 
 	if (geteuid() != 0)
@@ -822,7 +809,7 @@ static int detach_dev(struct plan *p, const char *name, const char *what, unsign
 	if (peers.other[0])
 		return fail(e, EX_UNAVAILABLE, "%s shares IOMMU group %d with %s, also in VM %s: a group leaves a VM whole, when the VM ends",
 			    addr, peers.group, peers.other, name);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = now_ms();
 	snprintf(args, sizeof(args), "{\"id\": \"%s\"}", ci.qdev);
 	if (vms_path(path, sizeof(path), h->state_dir, name, "qmp", e) < 0 ||
 	    qmp_connect(&q, path, QMP_TIMEOUT_MS, e) < 0 ||
@@ -838,17 +825,13 @@ static int detach_dev(struct plan *p, const char *name, const char *what, unsign
 		(void)!qmp_execute(&q, "closefd", args, &reply, &ignore);
 	}
 	qmp_close(&q);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	vfio_takeback(h->dev_root, peers.group);
-	other = driver_of(h->sysfs_root, addr, now, e) == 0 && now[0] && strcmp(now, h->vfio_driver) != 0 &&
-		strcmp(now, ci.orig_driver) != 0;
-	if (!other && unbind_vfio(h->sysfs_root, addr, h->vfio_driver, ci.orig_driver, e) < 0)
+	t1 = now_ms();
+	if (give_back(h, addr, true, ci.orig_driver, now, &other, e) < 0)
 		return -1; /* the claim stays: --release tries again once the VM is gone */
 	if (claims_dir(h->state_dir, dir, sizeof(dir), e) < 0)
 		return -1;
 	lease_remove(dir, addr);
-	say(name, "%s detached in %.1f s, back to %s", addr,
-	    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+	say(name, "%s detached in %.1f s, back to %s", addr, (double)(t1 - t0) / 1000,
 	    other ? now : ci.orig_driver[0] ? ci.orig_driver : "no driver");
 	return 0;
 }
@@ -1123,8 +1106,8 @@ int main(int argc, char **argv)
 			die(EX_USAGE, "expected one VM definition (try --help)");
 		die(EX_USAGE, "--%s takes %s (try --help)", cmd->name, cmd->args);
 	}
-	to_syslog = !isatty(STDERR_FILENO) && !stderr_is_journal();
-	if (to_syslog)
+	say_syslog = !isatty(STDERR_FILENO) && !stderr_is_journal();
+	if (say_syslog)
 		openlog("pcipass-run", LOG_PID, LOG_DAEMON);
 	if (config_load(config, explicit, &p.host, &e) < 0)
 		quit(&e);
