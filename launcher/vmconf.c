@@ -387,6 +387,8 @@ static int on_key(void *user, const struct ini_pos *at, const char *section, con
 			vm->numa_line = at->line;
 		else if (strcmp(key, "user") == 0)
 			vm->user_line = at->line;
+		else if (strcmp(key, "hotplug_slots") == 0)
+			vm->hotplug_line = at->line;
 		return strcmp(key, "user") == 0 ? allowed_user(at, vm->user, ps->host, e) : 0;
 	case S_DEVICES:
 		return on_device(ps, at, key, value, e);
@@ -447,9 +449,9 @@ static int finish(struct parse_state *ps, struct perr *e)
 					"[net]: mode = tap needs one of ifname (an existing tap) or bridge (to make a tap on), not %s",
 					ifname ? "both" : "neither");
 	}
+	at.line = vm->hotplug_line;
 	if (vm->hotplug_slots > 0 && strcmp(vm->machine, "q35") != 0)
-		return fail(e, EX_DATAERR, "%s: [vm] hotplug_slots needs machine = q35 (PCIe root ports)",
-			    vm->file);
+		return ini_fail(e, &at, EX_DATAERR, "hotplug_slots needs machine = q35 (PCIe root ports)");
 	for (size_t i = 0; i < vm->n_net; i++)
 		if (!vm->net[i].mac[0])
 			vm_mac(vm->name, (unsigned)i, vm->net[i].mac);

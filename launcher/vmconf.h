@@ -57,7 +57,7 @@ struct vm_config {
 	char serial[8];   /* none | socket: <state_dir>/vms/<name>.console */
 	char kernel[VM_PATH_MAX], initrd[VM_PATH_MAX], append[VM_PATH_MAX];
 	int kernel_line, initrd_line; /* where they were given, for messages */
-	int accel_line, user_line, numa_line; /* likewise (0: not given), for --dry-run's */
+	int accel_line, user_line, numa_line, hotplug_line; /* likewise (0: not given), for --dry-run's */
 	unsigned vm_seen, display_seen, boot_seen;
 	size_t n_req, n_disk, n_net;
 	struct vm_request req[VM_REQ_MAX];
