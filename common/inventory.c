@@ -170,7 +170,7 @@ static int on_section(void *user, const struct ini_pos *at, const char *name, st
 	if (parse_pci_addr(name, d.addr) < 0 || strcmp(d.addr, name) != 0)
 		return ini_fail(e, at, EX_DATAERR, "expected a PCI address like [0000:3b:00.0], got [%s]",
 				shown(name, b));
-	if (ps->inv->n > 0 && strcmp(ps->inv->dev[ps->inv->n - 1].addr, d.addr) >= 0)
+	if (ps->inv->n > 0 && pci_addr_cmp(ps->inv->dev[ps->inv->n - 1].addr, d.addr) >= 0)
 		return ini_fail(e, at, EX_DATAERR, "[%s]: devices out of address order or repeated", name);
 	ps->section = 2;
 	return inventory_add(ps->inv, &d, e);
@@ -224,7 +224,7 @@ int inventory_load(const char *path, struct inventory *inv, struct perr *e)
 
 static int by_addr(const void *key, const void *elem)
 {
-	return strcmp(key, ((const struct inv_device *)elem)->addr);
+	return pci_addr_cmp(key, ((const struct inv_device *)elem)->addr);
 }
 
 const struct inv_device *inventory_find(const struct inventory *inv, const char *addr)

@@ -215,12 +215,13 @@ static int hexfield(const char *s, int n, unsigned max, unsigned *out)
 int parse_pci_addr(const char *s, char out[PCI_ADDR_LEN])
 {
 	unsigned dom = 0, bus, dev, fn;
-	size_t len = strlen(s);
+	size_t len = strlen(s), dlen = len - 8;
 
-	if (len == 12) {
-		if (hexfield(s, 4, 0xffff, &dom) < 0 || s[4] != ':')
+	/* "bb:dd.f" alone means domain 0, as lspci -s takes it */
+	if (len >= 12 && len <= 16) {
+		if (hexfield(s, (int)dlen, 0xffffffffu, &dom) < 0 || s[dlen] != ':')
 			return -1;
-		s += 5;
+		s += dlen + 1;
 	} else if (len != 7) {
 		return -1;
 	}
@@ -229,6 +230,21 @@ int parse_pci_addr(const char *s, char out[PCI_ADDR_LEN])
 		return -1;
 	snprintf(out, PCI_ADDR_LEN, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
 	return 0;
+}
+
+int pci_addr_cmp(const char *a, const char *b)
+{
+	size_t la = strcspn(a, ":"), lb = strcspn(b, ":");
+
+	/* canonical domains have no leading zero beyond four digits: longer is larger */
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return strcmp(a, b);
+}
+
+bool pci_addr_domain16(const char *addr)
+{
+	return strcspn(addr, ":") == 4;
 }
 
 bool driver_name_ok(const char *s, size_t max)

@@ -58,9 +58,15 @@ int parse_hex16(const char *s, unsigned *out) MUST_CHECK;
 int parse_bool(const char *s, bool *out) MUST_CHECK;
 
 /* A PCI address as lspci or sysfs prints it ("0000:3b:00.0" or "3b:00.0"), stored in the
- * canonical sysfs form (lower case, four-digit domain) in out[13]. */
-#define PCI_ADDR_LEN 13
+ * canonical sysfs form: lower case, the domain at least four hex digits and at most eight
+ * (Intel VMD's domains are 10000-1ffff; lspci and sysfs print them whole). */
+#define PCI_ADDR_LEN 17
 int parse_pci_addr(const char *s, char out[PCI_ADDR_LEN]) MUST_CHECK;
+/* Numeric address order (domain, bus, device, function) of two canonical addresses: strcmp
+ * would put 10000:00:00.0 before ffff:00:00.0. */
+int pci_addr_cmp(const char *a, const char *b);
+/* Whether a canonical address's domain fits QEMU 7.2's host= (16 bits). */
+bool pci_addr_domain16(const char *addr);
 
 /* The characters of a name (model, VM, user, driver): A-Z a-z 0-9 . _ - */
 #define WORD_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"

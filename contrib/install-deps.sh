@@ -5,7 +5,7 @@
 set -eu
 PKGS="make gcc clang libclang-rt-dev pkg-config libpci-dev libinih-dev libseccomp-dev libcmocka-dev
 pciutils pci.ids hyperfine time strace python3 qemu-system-x86 prometheus linux-image-amd64 busybox-static
-dpkg-dev debhelper lintian debootstrap systemd ansible-core ansible-lint bash-completion"
+dpkg-dev debhelper lintian debootstrap systemd ansible-core ansible-lint bash-completion ovmf"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

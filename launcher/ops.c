@@ -317,7 +317,7 @@ static int cmp_row(const void *a, const void *b)
 
 static int cmp_dev(const void *a, const void *b)
 {
-	return strcmp(((const struct vm_dev *)a)->addr, ((const struct vm_dev *)b)->addr);
+	return pci_addr_cmp(((const struct vm_dev *)a)->addr, ((const struct vm_dev *)b)->addr);
 }
 
 static void show_duration(struct sbuf *b, unsigned long long s)

@@ -50,7 +50,7 @@ static void PRINTF(1, 2) on_debug(char *fmt, ...)
 
 static int by_addr(const void *a, const void *b)
 {
-	return strcmp(((const struct pci_found *)a)->addr, ((const struct pci_found *)b)->addr);
+	return pci_addr_cmp(((const struct pci_found *)a)->addr, ((const struct pci_found *)b)->addr);
 }
 
 static char *names_of(struct pci_access *a, struct pci_dev *d)
@@ -100,7 +100,7 @@ static int read_dev(struct pci_access *a, struct pci_dev *d, const char *sysfs_r
 	const char *why;
 	long long g;
 
-	snprintf(f->addr, sizeof(f->addr), "%04x:%02x:%02x.%x", (unsigned)d->domain & 0xffffu,
+	snprintf(f->addr, sizeof(f->addr), "%04x:%02x:%02x.%x", (unsigned)d->domain,
 		 d->bus & 0xffu, d->dev & 0x1fu, d->func & 7u);
 	if (setjmp(scan_jmp) != 0) {
 		if (xsnprintf(path, sizeof(path), "%s/bus/pci/devices/%s/", sysfs_root, f->addr) >= 0 &&

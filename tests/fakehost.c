@@ -137,21 +137,24 @@ static int parse_pair(const char *s, unsigned *a, unsigned *b)
 	return parse_hex(x, 4, a) < 0 || parse_hex(y, 4, b) < 0 ? -1 : 0;
 }
 
-/* "DDDD:BB:DD.F", any case. */
+/* "DDDD:BB:DD.F", any case; the domain 4 to 8 hex digits (VMD's 10000-1ffff). */
 static int parse_addr(const char *s, struct dev *d)
 {
-	char dom[5], bus[3], slot[3];
+	char dom[9], bus[3], slot[3];
+	size_t n = strlen(s), dn = n - 8;
 
-	if (strlen(s) != 12 || s[4] != ':' || s[7] != ':' || s[10] != '.' || s[11] < '0' ||
-	    s[11] > '7')
+	if (n < 12 || n > 16)
 		return -1;
-	memcpy(dom, s, 4);
-	dom[4] = '\0';
+	s += dn - 4; /* from here on as a four-digit domain */
+	if (s[4] != ':' || s[7] != ':' || s[10] != '.' || s[11] < '0' || s[11] > '7')
+		return -1;
+	memcpy(dom, s - (dn - 4), dn);
+	dom[dn] = '\0';
 	memcpy(bus, s + 5, 2);
 	bus[2] = '\0';
 	memcpy(slot, s + 8, 2);
 	slot[2] = '\0';
-	if (parse_hex(dom, 4, &d->dom) < 0 || parse_hex(bus, 2, &d->bus) < 0 ||
+	if (parse_hex(dom, dn, &d->dom) < 0 || parse_hex(bus, 2, &d->bus) < 0 ||
 	    parse_hex(slot, 2, &d->slot) < 0 || d->slot > 0x1f)
 		return -1;
 	d->fn = (unsigned)(s[11] - '0');
@@ -738,7 +741,7 @@ static MUST_CHECK int write_links(struct tree *t, int fd, const struct dev *d, c
  * entries cost no path walk from the root: this is what makes 8192 devices quick). */
 static MUST_CHECK int write_dev(struct tree *t, const struct dev *d, size_t idx)
 {
-	char addr[16], rel[64], path[128];
+	char addr[24], rel[64], path[128];
 	int fd, r;
 
 	snprintf(addr, sizeof(addr), "%04x:%02x:%02x.%x", d->dom, d->bus, d->slot, d->fn);

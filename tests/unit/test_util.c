@@ -135,9 +135,13 @@ static void test_parse_pci_addr(void **state)
 		{ "0000:3B:00.0", "0000:3b:00.0" }, { "00:1f.2", "0000:00:1f.2" },
 		{ "3b:00.0", "0000:3b:00.0" },      { "FFFF:FF:1F.7", "ffff:ff:1f.7" },
 		{ "0001:00:00.0", "0001:00:00.0" }, { "aF:1e.6", "0000:af:1e.6" },
+		/* Intel VMD's domains, as lspci and sysfs print them; leading zeros go */
+		{ "10000:e1:00.0", "10000:e1:00.0" }, { "1FFFF:00:1f.7", "1ffff:00:1f.7" },
+		{ "ffffffff:ff:1f.7", "ffffffff:ff:1f.7" }, { "00010000:e1:00.0", "10000:e1:00.0" },
+		{ "00000:3b:00.0", "0000:3b:00.0" },
 	};
 	static const char *const bad[] = {
-		"10000:00:1f.2", "0000:00:20.0", "00:20.0", "0000:00:1f.8", "00:1f.8", "0000:00:ff.0",
+		"100000000:00:1f.2", "0000:00:20.0", "-1000:00:1f.2", "1 000:00:1f.2", "1000g:00:1f.2", "00:20.0", "0000:00:1f.8", "00:1f.8", "0000:00:ff.0",
 		"0000-00:1f.2", "0000:00:1f.2 ", " 0000:00:1f.2", "", "0:00:1f.2", "000:00:1f.2",
 		"0000:0:01f.2", "0000:00:1f:2", "0000:00.1f.2", "00:1f", "001f.2", "0000:g0:00.0",
 		"0000:00:1f.", "0000:00:1f.22", "00:1f.2\n", "0x00:1f.2", "+000:00:1f.2",
@@ -160,6 +164,25 @@ static void test_parse_pci_addr(void **state)
 			fail_msg("parse_pci_addr accepted \"%s\" as %s", bad[i], a);
 		assert_string_equal(a, "untouched");
 	}
+}
+
+/* lspci's order: numeric, not by text */
+static void test_pci_addr_cmp(void **state)
+{
+	static const char *const sorted[] = {
+		"0000:00:00.0", "0000:00:1f.7", "0000:3b:00.0", "0001:00:00.0", "ffff:ff:1f.7",
+		"10000:00:00.0", "10000:e1:00.0", "1ffff:00:00.0", "ffffffff:00:00.0",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < N(sorted); i++)
+		for (size_t j = 0; j < N(sorted); j++) {
+			int c = pci_addr_cmp(sorted[i], sorted[j]);
+			if ((i < j && c >= 0) || (i == j && c != 0) || (i > j && c <= 0))
+				fail_msg("pci_addr_cmp(%s, %s) = %d", sorted[i], sorted[j], c);
+		}
+	assert_true(pci_addr_domain16("ffff:ff:1f.7"));
+	assert_false(pci_addr_domain16("10000:e1:00.0"));
 }
 
 static void test_str_only(void **state)
@@ -312,7 +335,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_ll),     cmocka_unit_test(test_parse_ll_bounds),
 		cmocka_unit_test(test_parse_hex16),  cmocka_unit_test(test_parse_bool),
-		cmocka_unit_test(test_parse_pci_addr), cmocka_unit_test(test_str_only),
+		cmocka_unit_test(test_parse_pci_addr), cmocka_unit_test(test_pci_addr_cmp), cmocka_unit_test(test_str_only),
 		cmocka_unit_test(test_xsnprintf),    cmocka_unit_test(test_shown),
 		cmocka_unit_test(test_sbuf),         cmocka_unit_test(test_fail_keeps_first),
 		cmocka_unit_test(test_fail_errno),
