@@ -83,6 +83,8 @@ static const struct ini_key claim_keys[] = {
 	INI_KEY("orig_driver", ini_parse_driver, struct claim_info, orig_driver, 64),
 	INI_KEY("model", ini_parse_word, struct claim_info, model, MODEL_NAME_MAX + 1),
 	INI_KEY("qdev", ini_parse_word, struct claim_info, qdev, LEASE_QDEV_MAX + 1),
+	/* the kernel's method names, as reset_method lists them: words and single spaces */
+	INI_KEY("orig_reset_method", ini_parse_driver, struct claim_info, orig_reset, RESET_METHOD_MAX + 1),
 	INI_KEY("memory", parse_memory, struct claim_info, memory_mib, 0),
 	INI_KEY("hotplug_slots", parse_slots, struct claim_info, slots, 0),
 	INI_KEY("ended", ini_parse_word, struct claim_info, ended, LEASE_ENDED_MAX + 1),
@@ -341,6 +343,8 @@ int lease_commit(int lock_fd, const char *dir, const char *name, const struct cl
 			      rec->orig_driver, rec->model);
 	if (n > 0 && (size_t)n < sizeof(text) && rec->qdev[0])
 		n += snprintf(text + n, sizeof(text) - (size_t)n, "qdev=%s\n", rec->qdev);
+	if (n > 0 && (size_t)n < sizeof(text) && rec->orig_reset[0])
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "orig_reset_method=%s\n", rec->orig_reset);
 	if (n > 0 && (size_t)n < sizeof(text) && rec->memory_mib > 0)
 		n += snprintf(text + n, sizeof(text) - (size_t)n, "memory=%lld\n", rec->memory_mib);
 	if (n > 0 && (size_t)n < sizeof(text) && rec->slots >= 0)

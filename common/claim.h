@@ -33,6 +33,8 @@ struct claim_info {
 	char orig_driver[64];            /* a claim: where --release puts the device back */
 	char model[MODEL_NAME_MAX + 1];  /* a claim: the model it was taken as */
 	char qdev[LEASE_QDEV_MAX + 1];   /* a claim: QEMU's id of the device ("" when not known) */
+	char orig_reset[RESET_METHOD_MAX + 1]; /* a claim: the device's reset_method before its model's
+					  * was written, restored by --release; "" nothing to restore */
 	long long memory_mib;            /* a name lease: the VM's memory (0 when not recorded) */
 	int slots;                       /* a name lease: its hotplug_slots; -1 when not recorded */
 	char ended[LEASE_ENDED_MAX + 1]; /* a name lease of a VM gone: how --stop ended it (powerdown,

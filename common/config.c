@@ -23,6 +23,12 @@ void config_defaults(struct host_config *c)
 	strcpy(c->state_dir, "/run/pcipass");
 	strcpy(c->qemu, "/usr/bin/qemu-system-x86_64");
 	strcpy(c->vfio_driver, "vfio-pci");
+	/* Debian's ovmf package: the 4 MiB build without Secure Boot's keys enrolled */
+	strcpy(c->ovmf_code, "/usr/share/OVMF/OVMF_CODE_4M.fd");
+	strcpy(c->ovmf_vars, "/usr/share/OVMF/OVMF_VARS_4M.fd");
+	strcpy(c->nvram_dir, "/var/lib/pcipass/nvram");
+	strcpy(c->rom_dir, "/usr/lib/pcipass/rom");
+	strcpy(c->proc_root, "/proc");
 	strcpy(c->run_as, "dynamic");
 	c->dynamic_first = DYNAMIC_FIRST;
 	c->dynamic_last = DYNAMIC_LAST;
@@ -64,24 +70,28 @@ static struct host_config *host_of(void *field, const struct ini_key *k)
 	return (struct host_config *)((char *)field - k->off);
 }
 
+/* exclude, allow_host_critical: addresses separated by blanks or commas, on one line or several. */
 static int parse_exclude(const struct ini_pos *at, const struct ini_key *k, const char *value,
 			 void *field, struct perr *e)
 {
 	struct host_config *c = host_of(field, k);
+	bool excl = k->off == offsetof(struct host_config, exclude);
+	size_t *n = excl ? &c->n_exclude : &c->n_allow_critical;
+	char(*list)[PCI_ADDR_LEN] = excl ? c->exclude : c->allow_critical;
 	char copy[1024], *save = NULL, b[128];
 
 	if (xsnprintf(copy, sizeof(copy), "%s", value) < 0)
 		return ini_fail(e, at, EX_CONFIG, "%s: value too long", k->name);
 	for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
-		if (c->n_exclude == EXCLUDE_MAX)
+		if (*n == EXCLUDE_MAX)
 			return ini_fail(e, at, EX_CONFIG, "%s: more than %d addresses", k->name, EXCLUDE_MAX);
-		if (parse_pci_addr(w, c->exclude[c->n_exclude]) < 0)
+		if (parse_pci_addr(w, list[*n]) < 0)
 			return ini_fail(e, at, EX_CONFIG,
 					"%s: expected PCI addresses like 0000:00:1f.2, got \"%s\"",
 					k->name, shown(w, b));
-		c->n_exclude++;
+		(*n)++;
 	}
-	qsort(c->exclude, c->n_exclude, sizeof(c->exclude[0]), cmp_addr);
+	qsort(list, *n, sizeof(list[0]), cmp_addr);
 	return 0;
 }
 
@@ -188,6 +198,20 @@ static int parse_image_dirs(const struct ini_pos *at, const struct ini_key *k, c
 	return 0;
 }
 
+/* A path the launcher opens as root for every VM (firmware, the variable stores, ROMs): clean
+ * (config_clean_path), so that what it says is where it is, and not "/". */
+static int parse_clean_path(const struct ini_pos *at, const struct ini_key *k, const char *value,
+			    void *field, struct perr *e)
+{
+	char b[128];
+
+	if (!config_clean_path(value) || strcmp(value, "/") == 0 || strlen(value) >= k->size)
+		return ini_fail(e, at, EX_CONFIG, "%s: expected an absolute path without . or .. parts or //, got \"%s\"",
+				k->name, shown(value, b));
+	strcpy(field, value);
+	return 0;
+}
+
 #define PATHKEY(n) INI_KEY(#n, ini_parse_path, struct host_config, n, CONF_PATH_MAX)
 #define FIELD_SIZE(n) sizeof(((struct host_config *)0)->n)
 enum { K_STATE_DIR, K_VM_GROUPS, K_ALLOWED_USERS, K_IMAGE_DIRS, K_EXCLUDE };
@@ -197,12 +221,18 @@ static const struct ini_key host_keys[] = {
 	[K_ALLOWED_USERS] = { "allowed_users", parse_names, offsetof(struct host_config, allowed_users), 0, true },
 	[K_IMAGE_DIRS] = { "image_dirs", parse_image_dirs, offsetof(struct host_config, image_dirs), 0, true },
 	[K_EXCLUDE] = { "exclude", parse_exclude, offsetof(struct host_config, exclude), 0, true },
+	{ "allow_host_critical", parse_exclude, offsetof(struct host_config, allow_critical), 0, true },
 	PATHKEY(sysfs_root),
 	PATHKEY(dev_root),
 	PATHKEY(models_dir),
 	PATHKEY(inventory),
 	PATHKEY(qemu),
 	PATHKEY(pci_ids),
+	PATHKEY(proc_root),
+	INI_KEY("ovmf_code", parse_clean_path, struct host_config, ovmf_code, CONF_PATH_MAX),
+	INI_KEY("ovmf_vars", parse_clean_path, struct host_config, ovmf_vars, CONF_PATH_MAX),
+	INI_KEY("nvram_dir", parse_clean_path, struct host_config, nvram_dir, CONF_PATH_MAX),
+	INI_KEY("rom_dir", parse_clean_path, struct host_config, rom_dir, CONF_PATH_MAX),
 	INI_KEY("vfio_driver", ini_parse_word, struct host_config, vfio_driver, FIELD_SIZE(vfio_driver)),
 	INI_KEY("run_as", ini_parse_word, struct host_config, run_as, FIELD_SIZE(run_as)),
 	INI_KEY("dynamic_ids", parse_ids, struct host_config, dynamic_first, 0),
@@ -353,6 +383,25 @@ static int check_dirs(const struct parse_state *ps, struct perr *e)
 	return 0;
 }
 
+/* nvram_dir apart from every image dir: a VM's disk could otherwise be another VM's firmware
+ * variables, opened read-write by root for it. Compared as written and as resolved. */
+static int check_nvram(const struct host_config *c, struct perr *e)
+{
+	char ln[PATH_MAX], cn[PATH_MAX], li[PATH_MAX], ci[PATH_MAX];
+
+	if (lexical(c->nvram_dir, ln) < 0 || canonical(c->nvram_dir, cn) < 0)
+		return fail(e, EX_CONFIG, "%s: nvram_dir: path too long", c->file);
+	for (size_t i = 0; i < c->n_image_dirs; i++) {
+		if (lexical(c->image_dirs[i], li) < 0 || canonical(c->image_dirs[i], ci) < 0)
+			return fail(e, EX_CONFIG, "%s: image_dirs: path too long", c->file);
+		if (relation(ln, li) != APART || relation(cn, ci) != APART)
+			return fail(e, EX_CONFIG,
+				    "%s: nvram_dir %s and image dir %s overlap: a VM's disk could be another VM's firmware variables",
+				    c->file[0] ? c->file : DEFAULT_CONFIG, c->nvram_dir, c->image_dirs[i]);
+	}
+	return 0;
+}
+
 int config_parse(const char *text, size_t len, const char *name, struct host_config *c,
 		 struct perr *e)
 {
@@ -365,7 +414,7 @@ int config_parse(const char *text, size_t len, const char *name, struct host_con
 		e->code = EX_CONFIG;
 		return -1;
 	}
-	return check_dirs(&ps, e);
+	return check_dirs(&ps, e) < 0 ? -1 : check_nvram(c, e);
 }
 
 int config_load(const char *path, bool explicit, struct host_config *c, struct perr *e)
@@ -387,10 +436,16 @@ int config_load(const char *path, bool explicit, struct host_config *c, struct p
 	}
 	if (r < 0 && e->code == EX_DATAERR) /* whatever is wrong with it, it is the host's config */
 		e->code = EX_CONFIG;
-	return r < 0 ? -1 : check_dirs(&ps, e);
+	return r < 0 || check_dirs(&ps, e) < 0 ? -1 : check_nvram(c, e);
 }
 
 bool config_excluded(const struct host_config *c, const char *addr)
 {
 	return bsearch(addr, c->exclude, c->n_exclude, sizeof(c->exclude[0]), cmp_addr) != NULL;
+}
+
+bool config_allows_critical(const struct host_config *c, const char *addr)
+{
+	return bsearch(addr, c->allow_critical, c->n_allow_critical, sizeof(c->allow_critical[0]),
+		       cmp_addr) != NULL;
 }

@@ -28,6 +28,11 @@ struct host_config {
 	char state_dir[CONF_PATH_MAX];
 	char qemu[CONF_PATH_MAX];
 	char pci_ids[CONF_PATH_MAX];       /* names for --all; libpci's default when empty */
+	char ovmf_code[CONF_PATH_MAX];     /* firmware = uefi: OVMF's code, handed over read-only */
+	char ovmf_vars[CONF_PATH_MAX];     /* the variable store every VM's own copy starts from */
+	char nvram_dir[CONF_PATH_MAX];     /* the VMs' copies, <nvram_dir>/<name>.fd; root's */
+	char rom_dir[CONF_PATH_MAX];       /* where a model's romfile is found (by name) */
+	char proc_root[CONF_PATH_MAX];     /* <proc_root>/cpuinfo, mountinfo...: /proc, or a fake tree */
 	char vfio_driver[64];
 	char run_as[USER_NAME_MAX + 1];    /* "dynamic" (every VM an id of its own) or a user name */
 	unsigned dynamic_first, dynamic_last; /* dynamic_ids, inclusive; uids and gids alike */
@@ -42,6 +47,8 @@ struct host_config {
 	int seccomp_action;                /* enum seccomp_action */
 	size_t n_exclude;
 	char exclude[EXCLUDE_MAX][PCI_ADDR_LEN]; /* sorted */
+	size_t n_allow_critical;           /* host-critical devices that may be handed out all the same */
+	char allow_critical[EXCLUDE_MAX][PCI_ADDR_LEN]; /* sorted */
 };
 
 /* Built-in defaults (SPEC's table). */
@@ -56,6 +63,8 @@ int config_parse(const char *text, size_t len, const char *name, struct host_con
 		 struct perr *e) MUST_CHECK;
 
 bool config_excluded(const struct host_config *c, const char *addr);
+/* allow_host_critical lists addr: the launcher may hand it out though the host uses it. */
+bool config_allows_critical(const struct host_config *c, const char *addr);
 
 /* An absolute path with no "." or ".." component, no "//" and no trailing '/' ("/" itself
  * is clean): its text then says where it is, up to symlinks. */

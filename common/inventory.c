@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devfacts.h"
 #include "inifile.h"
 #include "trust.h"
 
@@ -40,9 +41,10 @@ void inventory_free(struct inventory *inv)
 	memset(inv, 0, sizeof(*inv));
 }
 
-/* A device renders to at most ~390 bytes (longest model, type, driver and numbers): what the
- * probe writes, it can always read back. */
-_Static_assert((size_t)INVENTORY_MAX * 400 + 200 <= INI_MAX_FILE, "inventory larger than INI_MAX_FILE");
+/* What the probe writes, it can always read back. */
+_Static_assert((size_t)INVENTORY_MAX * INV_DEVICE_MAX + 200 <= INI_MAX_FILE, "inventory larger than INI_MAX_FILE");
+/* every line within inifile's 197 bytes */
+_Static_assert(16 + DEVFACT_MAX < 197 && 16 + HOSTUSE_WHY_MAX < 197, "an inventory line too long");
 
 int inventory_render(const struct inventory *inv, struct sbuf *b)
 {
@@ -58,6 +60,11 @@ int inventory_render(const struct inventory *inv, struct sbuf *b)
 				    d->subsys_vendor, d->subsys_device);
 		sbuf_printf(b, "class       = %04x\niommu_group = %d\nnuma_node   = %d\ndriver      =%s%s\n",
 			    d->class, d->iommu_group, d->numa_node, d->driver[0] ? " " : "", d->driver);
+		for (int f = 0; f < FACT_COUNT; f++) {
+			char v[DEVFACT_MAX];
+			sbuf_printf(b, "%-11s = %s\n", devfact_key(f), devfact_render(&d->pci, f, v));
+		}
+		sbuf_printf(b, "host_critical =%s%s\n", d->host_critical[0] ? " " : "", d->host_critical);
 	}
 	return b->oom ? -1 : 0;
 }
@@ -110,7 +117,40 @@ static const struct ini_key host_keys[] = {
 	INI_KEY("devices", ini_parse_int, struct inventory, declared, INVENTORY_MAX),
 };
 
-enum { K_MODEL, K_TYPE, K_VENDOR, K_DEVICE, K_SV, K_SD, K_CLASS, K_GROUP, K_NUMA, K_DRIVER };
+/* A fact of devfacts.h: the key's name says which. */
+static int parse_fact(const struct ini_pos *at, const struct ini_key *k, const char *value,
+		      void *field, struct perr *e)
+{
+	const char *why;
+	char b[128];
+
+	for (int f = 0; f < FACT_COUNT; f++)
+		if (strcmp(k->name, devfact_key(f)) == 0) {
+			if (devfact_parse(field, f, value, &why) == 0)
+				return 0;
+			return ini_fail(e, at, EX_DATAERR, "%s: expected %s, got \"%s\"", k->name, why,
+					shown(value, b));
+		}
+	return ini_fail(e, at, EX_SOFTWARE, "%s: no such fact", k->name);
+}
+
+/* What hostuse_reason() writes: printable ASCII without ';' (inih's comments), or nothing. */
+static int parse_critical(const struct ini_pos *at, const struct ini_key *k, const char *value,
+			  void *field, struct perr *e)
+{
+	static const char ok[] = " ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._+,:@=%~?-";
+	char b[128];
+
+	if (value[0] && !str_only(value, ok, HOSTUSE_WHY_MAX - 1))
+		return ini_fail(e, at, EX_DATAERR, "%s: expected a reason of at most %d characters "
+				"(A-Z a-z 0-9 space / . _ + , : @ = %% ~ ? -), got \"%s\"", k->name,
+				HOSTUSE_WHY_MAX - 1, shown(value, b));
+	strcpy(field, value);
+	return 0;
+}
+
+enum { K_MODEL, K_TYPE, K_VENDOR, K_DEVICE, K_SV, K_SD, K_CLASS, K_GROUP, K_NUMA, K_DRIVER,
+       K_FIRST_OPTIONAL };
 #define DEV(name, parse, field, size) INI_KEY(name, parse, struct inv_device, field, size)
 static const struct ini_key dev_keys[] = {
 	[K_MODEL] = DEV("model", parse_model, model, 0),
@@ -123,6 +163,14 @@ static const struct ini_key dev_keys[] = {
 	[K_GROUP] = DEV("iommu_group", ini_parse_int, iommu_group, 1000000),
 	[K_NUMA] = DEV("numa_node", ini_parse_int, numa_node, 4095),
 	[K_DRIVER] = DEV("driver", ini_parse_driver, driver, DRIVER_MAX),
+	/* optional: an inventory of an older pcipass has none of these */
+	DEV("bars", parse_fact, pci, 0),
+	DEV("reset_methods", parse_fact, pci, 0),
+	DEV("power_state", parse_fact, pci, 0),
+	DEV("link", parse_fact, pci, 0),
+	DEV("aer", parse_fact, pci, 0),
+	DEV("boot_vga", parse_fact, pci, 0),
+	DEV("host_critical", parse_critical, host_critical, 0),
 };
 
 struct parse_state {
@@ -141,7 +189,7 @@ static int check_device(struct parse_state *ps, struct perr *e)
 	if (ps->section != 2)
 		return 0;
 	d = &ps->inv->dev[ps->inv->n - 1];
-	for (size_t i = 0; i < sizeof(dev_keys) / sizeof(dev_keys[0]); i++)
+	for (size_t i = 0; i < K_FIRST_OPTIONAL; i++)
 		if (!(d->seen & (1u << i)) && !((1u << i) & sub))
 			return fail(e, EX_DATAERR, "%s: [%s]: missing %s", ps->name, d->addr,
 				    dev_keys[i].name);
@@ -157,6 +205,10 @@ static int on_section(void *user, const struct ini_pos *at, const char *name, st
 	struct inv_device d = { .iommu_group = -1, .numa_node = -1 };
 	char b[128];
 
+	/* every fact unknown until its key says otherwise */
+	pcidev_clear(&d.pci);
+	d.pci.absent = PCIDEV_ALL_FILES;
+	strcpy(d.pci.reset_methods, "-");
 	if (check_device(ps, e) < 0)
 		return -1;
 	if (strcmp(name, "host") == 0) {

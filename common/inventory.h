@@ -3,11 +3,20 @@
 #ifndef PCIPASS_INVENTORY_H
 #define PCIPASS_INVENTORY_H
 
+#include "hostuse.h"
 #include "model.h"
+#include "pcidev.h"
 #include "util.h"
 
-#define INVENTORY_MAX 65536
+/* Custom devices in one inventory. Real hosts have hundreds of PCI functions; the bound keeps
+ * the largest inventory with every fact (inventory.c) within INI_MAX_FILE. */
+#define INVENTORY_MAX 32768
 #define DRIVER_MAX 64
+/* A device renders to at most this many bytes: 376 for the ids, names and numbers, and 559 for
+ * its facts' longest lines: bars 106 (seven "5:8E,64,pref"), reset_methods 79, power_state 29,
+ * link 46, aer 102 (three counts of 19 digits), boot_vga 15, host_critical 175, newlines 7
+ * (test_inventory renders the worst device and checks). */
+#define INV_DEVICE_MAX 975
 
 struct inv_device {
 	char addr[PCI_ADDR_LEN];
@@ -19,6 +28,11 @@ struct inv_device {
 	int iommu_group;  /* -1: none */
 	int numa_node;    /* -1: unknown */
 	char driver[DRIVER_MAX]; /* "": unbound */
+	/* The facts of issue 12 (devfacts.h has their text): BARs, reset methods, power state,
+	 * link, AER counters, boot VGA. An inventory written before them parses with every
+	 * fact unknown (absent, reset_methods "-"); a file pcidev found bad comes back absent. */
+	struct pcidev_info pci;
+	char host_critical[HOSTUSE_WHY_MAX]; /* why the host needs the device; "" it does not */
 	unsigned seen;
 };
 

@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,103 @@ const char *dev_type_check(const char *in, char out[DEV_TYPE_MAX + 1])
 		if (strcmp(out, builtin_types[i]) == 0)
 			return "is a built-in passthrough type of the platform, not a custom one";
 	return NULL;
+}
+
+const char *romfile_check(const char *in)
+{
+	/* a name in rom_dir, never a path: no '/', and no hidden file, "." or ".." */
+	if (!str_only(in, WORD_CHARS, ROMFILE_MAX))
+		return "expected a file name of 1-128 characters of A-Z a-z 0-9 . _ - (no '/')";
+	if (in[0] == '.' || in[0] == '-')
+		return "must not start with '.' or '-'";
+	return NULL;
+}
+
+/* The next word (*word) of a list of single-space-separated words at *p: its length, 0 at the
+ * end; -1 for a list that is not one (an empty word: leading, trailing or doubled spaces). */
+static long next_word(const char **p, const char **word)
+{
+	const char *w = *p, *end = strchr(w, ' ');
+	size_t n = end ? (size_t)(end - w) : strlen(w);
+
+	if (*w == '\0')
+		return 0;
+	if (n == 0 || (end && end[1] == '\0'))
+		return -1;
+	*word = w;
+	*p = end ? end + 1 : w + n;
+	return (long)n;
+}
+
+/* The index of word w[0..n) in names (NULL-terminated), or -1. */
+static int word_index(const char *const *names, const char *w, size_t n)
+{
+	for (int i = 0; names[i]; i++)
+		if (strlen(names[i]) == n && strncmp(names[i], w, n) == 0)
+			return i;
+	return -1;
+}
+
+const char *reset_method_check(const char *in, char out[RESET_METHOD_MAX + 1])
+{
+	/* the kernel's names (drivers/pci/pci.c, pci_reset_fn_methods), and "default" alone */
+	static const char *const names[] = { "flr", "pm", "bus", "af", "device_specific", "cxl_bus",
+					     "default", NULL };
+	static const char expected[] =
+		"expected \"default\" or kernel reset methods (flr pm bus af device_specific cxl_bus), "
+		"separated by single spaces, each once";
+	const char *p = in, *w;
+	unsigned seen = 0, n_words = 0;
+	long n;
+
+	if (strlen(in) > RESET_METHOD_MAX)
+		return expected;
+	while ((n = next_word(&p, &w)) > 0) {
+		int i = word_index(names, w, (size_t)n);
+
+		if (i < 0 || (seen & (1u << i)))
+			return expected;
+		seen |= 1u << i;
+		n_words++;
+	}
+	if (n < 0 || n_words == 0 || ((seen & (1u << 6)) && n_words > 1))
+		return expected;
+	strcpy(out, in);
+	return NULL;
+}
+
+static const char *const allow_names[] = { "no-reset", "d3cold", "aer", NULL };
+
+const char *allow_check(const char *in, unsigned *out)
+{
+	static const char expected[] = "expected no-reset, d3cold or aer, separated by single spaces, each once";
+	const char *p = in, *w;
+	unsigned bits = 0;
+	long n;
+
+	while ((n = next_word(&p, &w)) > 0) {
+		int i = word_index(allow_names, w, (size_t)n);
+
+		if (i < 0 || (bits & (1u << i)))
+			return expected;
+		bits |= 1u << i;
+	}
+	if (n < 0 || bits == 0)
+		return expected;
+	*out = bits;
+	return NULL;
+}
+
+const char *allow_text(unsigned bits, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; allow_names[i]; i++)
+		if (bits & (1u << i))
+			o += (size_t)snprintf(buf + o, o < size ? size - o : 0, "%s%s", o ? " " : "",
+					      allow_names[i]);
+	return buf;
 }
 
 /* "file:line", or "the command line". */
@@ -100,6 +198,64 @@ static int parse_dev_type(const struct ini_pos *at, const struct ini_key *k, con
 	return 0;
 }
 
+static int parse_functions(const struct ini_pos *at, const struct ini_key *k, const char *value,
+			   void *field, struct perr *e)
+{
+	char b[128];
+
+	if (strcmp(value, "all") != 0 && strcmp(value, "one") != 0)
+		return ini_fail(e, at, EX_DATAERR, "%s: expected all or one, got \"%s\"", k->name,
+				shown(value, b));
+	*(bool *)field = strcmp(value, "all") == 0;
+	return 0;
+}
+
+static int parse_rombar(const struct ini_pos *at, const struct ini_key *k, const char *value,
+			void *field, struct perr *e)
+{
+	char b[128];
+
+	if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0)
+		return ini_fail(e, at, EX_DATAERR, "%s: expected on or off, got \"%s\"", k->name,
+				shown(value, b));
+	*(int *)field = strcmp(value, "on") == 0 ? ROMBAR_ON : ROMBAR_OFF;
+	return 0;
+}
+
+static int parse_romfile(const struct ini_pos *at, const struct ini_key *k, const char *value,
+			 void *field, struct perr *e)
+{
+	const char *why = romfile_check(value);
+	char b[128];
+
+	if (why)
+		return ini_fail(e, at, EX_DATAERR, "%s: \"%s\": %s", k->name, shown(value, b), why);
+	strcpy(field, value);
+	return 0;
+}
+
+static int parse_reset_method(const struct ini_pos *at, const struct ini_key *k, const char *value,
+			      void *field, struct perr *e)
+{
+	const char *why = reset_method_check(value, field);
+	char b[128];
+
+	if (why)
+		return ini_fail(e, at, EX_DATAERR, "%s: %s, got \"%s\"", k->name, why, shown(value, b));
+	return 0;
+}
+
+static int parse_allow(const struct ini_pos *at, const struct ini_key *k, const char *value,
+		       void *field, struct perr *e)
+{
+	const char *why = allow_check(value, field);
+	char b[128];
+
+	if (why)
+		return ini_fail(e, at, EX_DATAERR, "%s: %s, got \"%s\"", k->name, why, shown(value, b));
+	return 0;
+}
+
 enum { K_DEV_TYPE, K_VENDOR, K_DEVICE, K_SUBSYS_VENDOR, K_SUBSYS_DEVICE };
 static const struct ini_key model_keys[] = {
 	[K_DEV_TYPE] = INI_KEY("dev_type", parse_dev_type, struct model, dev_type, DEV_TYPE_MAX + 1),
@@ -107,6 +263,12 @@ static const struct ini_key model_keys[] = {
 	[K_DEVICE] = INI_KEY("device_id", ini_parse_hex16, struct model, device, 0),
 	[K_SUBSYS_VENDOR] = INI_KEY("subsystem_vendor_id", ini_parse_hex16, struct model, subsys_vendor, 0),
 	[K_SUBSYS_DEVICE] = INI_KEY("subsystem_device_id", ini_parse_hex16, struct model, subsys_device, 0),
+	/* how the launcher passes a device of the model (pcipass-model(8)) */
+	INI_KEY("functions", parse_functions, struct model, functions_all, 0),
+	INI_KEY("rombar", parse_rombar, struct model, rombar, 0),
+	INI_KEY("romfile", parse_romfile, struct model, romfile, 0),
+	INI_KEY("reset_method", parse_reset_method, struct model, reset_method, 0),
+	INI_KEY("allow", parse_allow, struct model, allow, 0),
 };
 
 struct parse_state {
@@ -332,16 +494,41 @@ const struct model *models_find(const struct model_set *ms, const char *name)
 	return NULL;
 }
 
+/* Append to buf[0..size) at *n (-1 once anything did not fit: the render fails whole). */
+static void append(char *buf, size_t size, int *n, const char *fmt, ...) PRINTF(4, 5);
+static void append(char *buf, size_t size, int *n, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	if (*n < 0)
+		return;
+	va_start(ap, fmt);
+	w = vsnprintf(buf + *n, size - (size_t)*n, fmt, ap);
+	va_end(ap);
+	*n = w < 0 || (size_t)w >= size - (size_t)*n ? -1 : *n + w;
+}
+
 int model_render(const struct model *m, char *buf, size_t size)
 {
-	int n = xsnprintf(buf, size,
-			  "; written by pcipass-model\n[%s]\ndev_type  = %s\nvendor_id = %04x\ndevice_id = %04x\n",
-			  m->name, m->dev_type, m->vendor, m->device);
+	char allow[32];
+	int n = 0;
 
-	if (n < 0 || !m->has_subsys)
-		return n;
-	if (xsnprintf(buf + n, size - (size_t)n, "subsystem_vendor_id = %04x\nsubsystem_device_id = %04x\n",
-		      m->subsys_vendor, m->subsys_device) < 0)
-		return -1;
-	return (int)strlen(buf);
+	append(buf, size, &n, "; written by pcipass-model\n[%s]\ndev_type  = %s\nvendor_id = %04x\ndevice_id = %04x\n",
+	       m->name, m->dev_type, m->vendor, m->device);
+	if (m->has_subsys)
+		append(buf, size, &n, "subsystem_vendor_id = %04x\nsubsystem_device_id = %04x\n",
+		       m->subsys_vendor, m->subsys_device);
+	/* the launch keys, those given */
+	if (m->functions_all)
+		append(buf, size, &n, "functions = all\n");
+	if (m->rombar != ROMBAR_DEFAULT)
+		append(buf, size, &n, "rombar = %s\n", m->rombar == ROMBAR_ON ? "on" : "off");
+	if (m->romfile[0])
+		append(buf, size, &n, "romfile = %s\n", m->romfile);
+	if (m->reset_method[0])
+		append(buf, size, &n, "reset_method = %s\n", m->reset_method);
+	if (m->allow)
+		append(buf, size, &n, "allow = %s\n", allow_text(m->allow, allow, sizeof(allow)));
+	return n;
 }

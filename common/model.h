@@ -9,6 +9,17 @@
 #define MODEL_NAME_MAX 64
 #define DEV_TYPE_MAX 32
 #define MODELS_MAX 4096
+#define ROMFILE_MAX 128      /* a romfile's name under rom_dir */
+#define RESET_METHOD_MAX 63  /* reset_method: the kernel's names, space-separated */
+
+/* What a device's model lets through the launcher's health gate (allow = ...). */
+enum model_allow {
+	ALLOW_NO_RESET = 1u << 0, /* no-reset: the kernel offers no reset method */
+	ALLOW_D3COLD = 1u << 1,   /* d3cold: the device is powered off (D3cold) */
+	ALLOW_AER = 1u << 2,      /* aer: it has logged uncorrectable (fatal, non-fatal) AER errors */
+};
+
+enum model_rombar { ROMBAR_DEFAULT, ROMBAR_ON, ROMBAR_OFF };
 
 struct model {
 	char name[MODEL_NAME_MAX + 1];
@@ -20,6 +31,12 @@ struct model {
 	int line;        /* its [section] line; 0 = given on the command line */
 	size_t seq;      /* definition order, to blame the later of two conflicting models */
 	unsigned seen;   /* keys given, bit per key-table entry */
+	/* how the launcher passes it (trusted: models are root's; vm.ini sets none of these) */
+	bool functions_all; /* functions = all: its slot's other functions go with it */
+	int rombar;         /* enum model_rombar */
+	char romfile[ROMFILE_MAX + 1]; /* a file name under the host's rom_dir; "" none */
+	char reset_method[RESET_METHOD_MAX + 1]; /* written to sysfs before binding; "" left alone */
+	unsigned allow;     /* enum model_allow bits */
 };
 
 struct model_set {
@@ -32,6 +49,13 @@ struct model_set {
  * the upper-cased type to out. */
 const char *model_name_check(const char *name);
 const char *dev_type_check(const char *in, char out[DEV_TYPE_MAX + 1]);
+/* Likewise for the launch keys: a romfile name; a reset_method list (out: normalized, single
+ * spaces); an allow list (out: enum model_allow bits). */
+const char *romfile_check(const char *in);
+const char *reset_method_check(const char *in, char out[RESET_METHOD_MAX + 1]);
+const char *allow_check(const char *in, unsigned *out);
+/* "no-reset d3cold aer" for bits, into buf (size 32 is enough); "" for none. */
+const char *allow_text(unsigned bits, char *buf, size_t size);
 
 /* Parse one models.d file's text, appending its models (not yet cross-checked). */
 int models_parse(const char *text, size_t len, const char *name, struct model_set *ms,

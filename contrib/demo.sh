@@ -38,6 +38,12 @@ echo
 echo "   A rule broken is refused with a clear message and changes nothing:"
 run pcipass-model create My-GPU GPU 10de 2330 || true
 echo
+echo "   The seed's own example IDs, 1a03:2000, are this host's console: the BMC's VGA. A model"
+echo "   for them is made with a warning, and pcipass-run never hands that device out unless"
+echo "   allow_host_critical names it (the model goes again here):"
+run pcipass-model create Seed-Example NPU 1a03 2000
+run pcipass-model delete Seed-Example
+echo
 echo "3. Probe (what cron runs every minute; unchanged, so the file is not rewritten)"
 run pcipass-probe
 run pcipass-probe --list

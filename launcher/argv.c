@@ -67,14 +67,120 @@ static void add(struct argv *a, const char *fmt, ...)
 		}                                                    \
 	} while (0)
 
-int qemu_argv(const struct host_config *host, const struct vm_config *vm,
-	      const char (*devs)[PCI_ADDR_LEN], size_t n_dev, const struct handover *h,
-	      struct argv *a, struct perr *e)
+const char *vfio_key(const char *addr)
 {
+	return pci_addr_domain16(addr) ? "host" : "sysfsdev";
+}
+
+const char *vfio_value(const char *addr, char val[VFIO_VALUE_LEN])
+{
+	snprintf(val, VFIO_VALUE_LEN, "%s%s", pci_addr_domain16(addr) ? "" : "/sys/bus/pci/devices/", addr);
+	return val;
+}
+
+/* One vfio-pci device: on its root port (q35), at its function when in a whole slot, with
+ * the model's ROM choices. */
+static void add_vfio(struct argv *a, bool q35, const struct qemu_dev *d)
+{
+	char val[VFIO_VALUE_LEN], port[48] = "", fn[48] = "", rombar[24] = "", romfile[48] = "";
+
+	if (q35)
+		snprintf(port, sizeof(port), ",bus=pcipass.rp%u", d->port);
+	if (q35 && d->slot)
+		snprintf(fn, sizeof(fn), ",addr=00.%u%s", d->func, d->multifunction ? ",multifunction=on" : "");
+	if (d->rombar >= 0)
+		snprintf(rombar, sizeof(rombar), ",rombar=%d", d->rombar);
+	/* QEMU opens a romfile by name: the sealed copy's, as QEMU itself sees it */
+	if (d->romfile_fd >= 0)
+		snprintf(romfile, sizeof(romfile), ",romfile=/proc/self/fd/%d", d->romfile_fd);
+	add(a, "-device");
+	add(a, "vfio-pci,%s=%s,id=hostdev%u%s%s%s%s", vfio_key(d->addr), vfio_value(d->addr, val), d->id,
+	    port, fn, rombar, romfile);
+}
+
+/* One more "key=value" part of an option list such as -machine's (the type first). */
+static void opt_part(char *list, size_t size, const char *fmt, ...) PRINTF(3, 4);
+static void opt_part(char *list, size_t size, const char *fmt, ...)
+{
+	size_t o = strlen(list);
+	va_list ap;
+
+	if (o > 0 && o + 1 < size)
+		list[o++] = ',';
+	va_start(ap, fmt);
+	vsnprintf(list + o, size - o, fmt, ap);
+	va_end(ap);
+}
+
+/* Guest memory where numa says: a backend bound to the host node, of hugetlb pages, or both;
+ * with a node, the guest sees one NUMA node (0) holding that memory and every vCPU. A hugetlb
+ * backend is preallocated, so that a pool short of pages fails QEMU at start rather than the
+ * guest later (a fault with no page is SIGBUS); a memfd needs no hugetlbfs mount, so no path
+ * the VM's identity would need a right on. */
+static void add_memory(struct argv *a, const struct vm_config *vm, const struct numa_choice *numa)
+{
+	char hugetlb[64] = "", bind[48] = "";
+
+	if (numa->page_mib)
+		snprintf(hugetlb, sizeof(hugetlb), ",hugetlb=on,hugetlbsize=%s,prealloc=on",
+			 numa->page_mib == 2 ? "2M" : "1G");
+	if (numa->node >= 0)
+		snprintf(bind, sizeof(bind), ",host-nodes=%d,policy=bind", numa->node);
+	add(a, "-object");
+	add(a, "%s,id=pcipass.ram,size=%lluM%s%s", numa->page_mib ? "memory-backend-memfd" : "memory-backend-ram",
+	    vm->memory_mib, hugetlb, bind);
+	if (numa->node < 0)
+		return; /* -machine memory-backend= names it: QEMU refuses that with -numa memdev= */
+	add(a, "-numa");
+	if (vm->cpus > 1)
+		add(a, "node,nodeid=0,cpus=0-%u,memdev=pcipass.ram", vm->cpus - 1);
+	else
+		add(a, "node,nodeid=0,cpus=0,memdev=pcipass.ram");
+}
+
+/* firmware = uefi: OVMF's code and the VM's variables, each an fdset QEMU opens as
+ * /dev/fdset/N (the variables' set has an O_RDONLY and an O_RDWR descriptor, as QEMU asks
+ * for each), as block nodes -machine's pflash0 and pflash1 name. -1 when a descriptor is not
+ * planned (missing says which). */
+static int add_firmware(struct argv *a, const struct handover *h, char *missing, size_t size)
+{
+	static const struct { int set; const char *node, *what; bool rdonly; } flash[] = {
+		{ FDSET_OVMF_CODE, "pcipass.ovmf-code", "OVMF's code", true },
+		{ FDSET_OVMF_VARS, "pcipass.ovmf-vars", "the OVMF variables", false },
+	};
+
+	for (size_t i = 0; i < sizeof(flash) / sizeof(flash[0]); i++) {
+		bool found = false;
+		for (size_t k = 0; k < h->n; k++)
+			if (h->e[k].kind == FD_FIRMWARE && h->e[k].fdset == flash[i].set) {
+				found = true;
+				add(a, "-add-fd");
+				add(a, "fd=%d,set=%d", h->e[k].target, flash[i].set);
+			}
+		if (!found) {
+			snprintf(missing, size, "%s", flash[i].what);
+			return -1;
+		}
+		add(a, "-blockdev");
+		add(a, "driver=file,filename=/dev/fdset/%d,node-name=%s%s", flash[i].set, flash[i].node,
+		    flash[i].rdonly ? ",read-only=on" : "");
+	}
+	return 0;
+}
+
+int qemu_argv(const struct host_config *host, const struct vm_config *vm,
+	      const struct qemu_dev *devs, size_t n_dev, const struct handover *h,
+	      const struct numa_choice *numa, struct argv *a, struct perr *e)
+{
+	static const struct numa_choice none = { .filter = -1, .node = -1 };
 	const struct fd_entry *qmp = handover_get(h, FD_QMP, 0), *f;
 	char vnc[CONF_PATH_MAX + VM_NAME_MAX + 32], escaped[2 * sizeof(vnc)], missing[48] = "";
+	char bus[2 * QDEV_BUS_MAX];
 	const char *bad = NULL;
-	bool q35 = strcmp(vm->machine, "q35") == 0, kvm = strcmp(vm->accel, "kvm") == 0;
+	bool q35 = strcmp(vm->machine, "q35") == 0, kvm = strcmp(vm->accel, "kvm") == 0, pxb;
+	bool uefi = strcmp(vm->firmware, "uefi") == 0;
+	unsigned n_ports = 0;
+	char machine[256] = "";
 
 	memset(a, 0, sizeof(*a));
 	if (qmp == NULL) {
@@ -84,14 +190,35 @@ int qemu_argv(const struct host_config *host, const struct vm_config *vm,
 	add(a, "%s", host->qemu);
 	add(a, "-name");
 	add(a, "guest=%s,debug-threads=on", vm->name); /* a name is [A-Za-z0-9._-] */
+	if (numa == NULL)
+		numa = &none;
+	/* the node's devices go behind a host bridge of the guest's node (its ACPI _PXM) */
+	pxb = q35 && numa->node >= 0 && n_dev > 0;
+	/* -machine from parts: the type, then whatever else needs a machine property */
+	opt_part(machine, sizeof(machine), "%s", vm->machine);
+	opt_part(machine, sizeof(machine), "accel=%s", vm->accel);
+	if (numa->page_mib && numa->node < 0)
+		opt_part(machine, sizeof(machine), "memory-backend=pcipass.ram");
+	if (uefi) { /* OVMF's flash: the two block nodes of add_firmware() */
+		opt_part(machine, sizeof(machine), "pflash0=pcipass.ovmf-code");
+		opt_part(machine, sizeof(machine), "pflash1=pcipass.ovmf-vars");
+	}
 	add(a, "-machine");
-	add(a, "%s,accel=%s", vm->machine, vm->accel);
-	add(a, "-cpu");
-	add(a, "%s", kvm ? "host" : "max");
+	add(a, "%s", machine);
+	if (uefi && add_firmware(a, h, missing, sizeof(missing)) < 0)
+		goto out;
+	add(a, "-cpu"); /* a word (vmconf.c): no option can ride along */
+	add(a, "%s", vm->cpu[0] ? vm->cpu : kvm ? "host" : "max");
 	add(a, "-m");
 	add(a, "%llu", vm->memory_mib);
+	if (numa->node >= 0 || numa->page_mib)
+		add_memory(a, vm, numa);
 	add(a, "-smp");
-	add(a, "%u", vm->cpus);
+	if (vm->sockets || vm->cores || vm->threads) /* their product is cpus (vmconf.c) */
+		add(a, "%u,sockets=%u,cores=%u,threads=%u", vm->cpus, vm->sockets ? vm->sockets : 1,
+		    vm->cores ? vm->cores : 1, vm->threads ? vm->threads : 1);
+	else
+		add(a, "%u", vm->cpus);
 	add(a, "-nodefaults");
 	add(a, "-no-user-config");
 	add(a, "-sandbox");
@@ -129,16 +256,38 @@ int qemu_argv(const struct host_config *host, const struct vm_config *vm,
 	}
 	if (vm->paused)
 		add(a, "-S");
-	for (size_t i = 0; i < n_dev; i++) {
-		if (q35) { /* one root port each, as on real hardware: hotplug and ACS per device */
-			add(a, "-device");
-			add(a, "pcie-root-port,id=pcipass.rp%zu,chassis=%zu,slot=%zu", i, i + 1, i + 1);
-		}
+	for (size_t i = 0; !q35 && i < n_dev; i++)
+		add_vfio(a, q35, &devs[i]);
+	for (size_t i = 0; q35 && i < n_dev; i++)
+		n_ports = devs[i].port + 1 > n_ports ? devs[i].port + 1 : n_ports;
+	/* one root port a device (a whole slot: a port a slot), as on real hardware: hotplug and
+	 * ACS per device; a slot's function 0 last */
+	if (pxb) { /* bus numbers 128-255 its own, 1-127 for pcie.0's ports */
 		add(a, "-device");
-		if (q35)
-			add(a, "vfio-pci,host=%s,id=hostdev%zu,bus=pcipass.rp%zu", devs[i], i, i);
-		else
-			add(a, "vfio-pci,host=%s,id=hostdev%zu", devs[i], i);
+		add(a, "pxb-pcie,id=pcipass.pxb0,bus_nr=128,numa_node=0,bus=pcie.0");
+	}
+	for (unsigned port = 0; q35 && port < n_ports; port++) {
+		const struct qemu_dev *first = NULL;
+
+		for (size_t i = 0; i < n_dev && first == NULL; i++)
+			first = devs[i].port == port ? &devs[i] : NULL;
+		if (first == NULL)
+			continue;
+		add(a, "-device");
+		if (first->bus[0]) {
+			ESC(bus, first->bus);
+			add(a, "pcie-root-port,id=pcipass.rp%u,chassis=%u,slot=%u,bus=%s", port, port + 1,
+			    port + 1, bus);
+		} else if (pxb) {
+			add(a, "pcie-root-port,id=pcipass.rp%u,chassis=%u,slot=%u,bus=pcipass.pxb0", port,
+			    port + 1, port + 1);
+		} else {
+			add(a, "pcie-root-port,id=pcipass.rp%u,chassis=%u,slot=%u", port, port + 1, port + 1);
+		}
+		for (int zero = 0; zero < 2; zero++)
+			for (size_t i = 0; i < n_dev; i++)
+				if (devs[i].port == port && (devs[i].func == 0) == (zero == 1))
+					add_vfio(a, q35, &devs[i]);
 	}
 	/* empty root ports for --attach: pcipass.hp<k>, the device on it hotdev<k>. Their hotplug
 	 * is native PCIe, as on a server's hotplug slots (QEMU's q35 default is ACPI's): any
@@ -151,7 +300,7 @@ int qemu_argv(const struct host_config *host, const struct vm_config *vm,
 	}
 	for (unsigned k = 0; k < vm->hotplug_slots; k++) {
 		add(a, "-device");
-		add(a, "pcie-root-port,id=pcipass.hp%u,chassis=%zu,slot=%zu", k, n_dev + 1 + k, n_dev + 1 + k);
+		add(a, "pcie-root-port,id=pcipass.hp%u,chassis=%u,slot=%u", k, n_ports + 1 + k, n_ports + 1 + k);
 	}
 	/* A disk is an fdset: QEMU opens /dev/fdset/S and gets the set's descriptor of the access
 	 * mode it asks for (a writable disk's set has both, as QEMU asks for each). */
@@ -219,6 +368,21 @@ out:
 		return fail(e, EX_OSERR, "out of memory");
 	}
 	return 0;
+}
+
+int argv_window(struct argv *a, const struct vm_config *vm, const struct machine_window *w,
+		struct perr *e)
+{
+	if (w->hole64) {
+		add(a, "-global");
+		add(a, "%s.pci-hole64-size=%llu", machine_pcihost(strcmp(vm->machine, "q35") == 0),
+		    (unsigned long long)w->size);
+	}
+	if (w->ovmf) { /* OVMF (edk2 2022.11) reads its 64-bit aperture in MiB from fw_cfg */
+		add(a, "-fw_cfg");
+		add(a, "name=opt/ovmf/X-PciMmio64Mb,string=%llu", (unsigned long long)(w->size >> 20));
+	}
+	return a->oom ? fail(e, EX_OSERR, "out of memory") : 0;
 }
 
 void argv_free(struct argv *a)

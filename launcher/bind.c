@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pcidev.h"
+
 /* Write s to a sysfs control file: one write, as the kernel wants it. */
 static int control(const char *path, const char *s, struct perr *e)
 {
@@ -152,4 +154,41 @@ int unbind_vfio(const char *sysfs_root, const char *addr, const char *vfio_drive
 			r = -1;
 	}
 	return r;
+}
+
+int reset_method_get(const char *sysfs_root, const char *addr, char out[RESET_METHOD_MAX + 1],
+		     struct perr *e)
+{
+	struct pcidev_info info;
+
+	if (pcidev_read(sysfs_root, addr, &info, e) < 0)
+		return -1;
+	if (info.bad & PCIDEV_RESET_METHOD)
+		return fail(e, EX_OSERR, "%s: reset_method: %s", addr, info.why_bad);
+	if (xsnprintf(out, RESET_METHOD_MAX + 1, "%s", info.reset_methods) < 0)
+		return fail(e, EX_DATAERR, "%s: reset_method: longer than %d characters", addr, RESET_METHOD_MAX);
+	return 0;
+}
+
+int reset_method_set(const char *sysfs_root, const char *addr, const char *methods, bool check,
+		     struct perr *e)
+{
+	char path[1024], now[RESET_METHOD_MAX + 1];
+
+	if (dev_path(path, sizeof(path), sysfs_root, addr, "reset_method", e) < 0)
+		return -1;
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		return fail(e, EX_UNAVAILABLE, "%s: cannot set reset_method = %s: the kernel has no %s "
+			    "(before 5.15, or the device offers no reset method)", addr, methods, path);
+	if (control(path, methods, e) < 0)
+		return -1;
+	/* "default" reads back as the kernel's own list */
+	if (!check || strcmp(methods, "default") == 0)
+		return 0;
+	if (reset_method_get(sysfs_root, addr, now, e) < 0)
+		return -1;
+	if (strcmp(now, methods) != 0)
+		return fail(e, EX_UNAVAILABLE, "%s: reset_method = %s not taken whole: the kernel keeps \"%s\" "
+			    "(a method the device does not offer?)", addr, methods, now);
+	return 0;
 }

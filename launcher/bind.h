@@ -27,4 +27,16 @@ int bind_vfio(const char *sysfs_root, const char *dev_root, const char *addr, in
 int unbind_vfio(const char *sysfs_root, const char *addr, const char *vfio_driver,
 		const char *orig, struct perr *e);
 
+/* The device's reset methods as the kernel lists them now, into out: "" when it offers none,
+ * "-" for a kernel without reset_method (before 5.15). */
+int reset_method_get(const char *sysfs_root, const char *addr, char out[RESET_METHOD_MAX + 1],
+		     struct perr *e) MUST_CHECK;
+
+/* Write methods (a model's reset_method, or the original list to restore) to the device's
+ * reset_method. check: read it back, and refuse what the kernel did not take whole (it refuses,
+ * or before 6.0 silently skips, a method the device does not offer): the caller's undo puts
+ * the original back. */
+int reset_method_set(const char *sysfs_root, const char *addr, const char *methods, bool check,
+		     struct perr *e) MUST_CHECK;
+
 #endif

@@ -22,6 +22,8 @@
 #include <linux/openat2.h>
 #include <linux/sockios.h>
 
+#include "firmware.h"
+
 /* A descriptor as a path: the only way to reopen an O_PATH descriptor for reading or writing,
  * and how QEMU's -kernel/-initrd (which take a file name) reach a memfd. */
 #define PROC_FD "/proc/self/fd/%d"
@@ -125,6 +127,11 @@ static int reopen(int fd, int flags)
 	return open(p, flags | O_CLOEXEC | O_NOCTTY);
 }
 
+int files_reopen(int fd, int flags)
+{
+	return reopen(fd, flags);
+}
+
 /* The disk p (an O_PATH descriptor of st) opened O_RDONLY, or O_RDWR (never O_CREAT or
  * O_TRUNC): the same inode, or an error. */
 static int reopen_disk(int p, const struct stat *st, bool rdonly, const char *at, struct perr *e)
@@ -206,10 +213,10 @@ int files_check_disk(const struct host_config *host, const struct vm_config *vm,
 static int sealed_copy(const struct host_config *host, const struct vm_config *vm,
 		       const char *what, const char *path, int line, struct fd_entry *f, struct perr *e)
 {
-	unsigned long long max = vm->memory_mib << 20, done = 0;
+	unsigned long long max = vm->memory_mib << 20;
 	char at[AT_MAX], name[32];
 	struct stat st;
-	int p, in, mem, r = 0;
+	int p, in, r;
 
 	where(at, vm, line, what, path);
 	if (f == NULL)
@@ -221,21 +228,32 @@ static int sealed_copy(const struct host_config *host, const struct vm_config *v
 	if (in < 0)
 		return fail_errno(e, EX_OSERR, "%s: cannot open", at);
 	snprintf(name, sizeof(name), "pcipass-%s", what + strlen("[boot] "));
-	if ((mem = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING)) < 0) {
-		fail_errno(e, EX_OSERR, "%s: memfd_create", at);
-		close(in);
-		return -1;
+	r = files_seal(in, max, name, at, &f->src, e);
+	close(in);
+	if (r == -2) { /* said in the VM's terms */
+		e->code = 0;
+		fail(e, EX_DATAERR, TOO_BIG, at, vm->memory_mib);
 	}
+	return r < 0 ? -1 : 0;
+}
+
+int files_seal(int in, unsigned long long max, const char *name, const char *at, int *out,
+	       struct perr *e)
+{
+	unsigned long long done = 0;
+	int mem, r = 0;
+
+	if ((mem = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING)) < 0)
+		return fail_errno(e, EX_OSERR, "%s: memfd_create", at);
 	for (ssize_t n = 1; n > 0 && r == 0;) {
 		if ((n = sendfile(mem, in, NULL, 1 << 24)) < 0)
 			r = fail_errno(e, EX_OSERR, "%s: cannot copy", at);
 		else if ((done += (unsigned long long)n) > max)
-			r = fail(e, EX_DATAERR, TOO_BIG, at, vm->memory_mib);
+			r = fail(e, EX_DATAERR, "%s: expected at most %llu bytes, got more", at, max) - 1;
 	}
-	close(in);
 	if (r == 0 && fcntl(mem, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
 		r = fail_errno(e, EX_OSERR, "%s: sealing its copy", at);
-	if (r == 0 && (f->src = reopen(mem, O_RDONLY)) < 0)
+	if (r == 0 && (*out = reopen(mem, O_RDONLY)) < 0)
 		r = fail_errno(e, EX_OSERR, "%s: reopening its copy", at);
 	close(mem);
 	return r;
@@ -477,6 +495,9 @@ int files_open(const struct host_config *host, const struct vm_config *vm, struc
 	for (size_t i = 0; i < vm->n_net; i++)
 		if (strcmp(vm->net[i].mode, "tap") == 0 && open_tap(host, vm, i, h, e) < 0)
 			goto fail;
+	/* last: the one that may make a file (a VM's first variable store) */
+	if (strcmp(vm->firmware, "uefi") == 0 && fw_open(host, vm, h, e) < 0)
+		goto fail;
 	return 0;
 fail:
 	files_close(h);
@@ -488,7 +509,8 @@ void files_close(struct handover *h)
 	for (size_t i = 0; i < h->n; i++) {
 		struct fd_entry *f = &h->e[i];
 		if ((f->kind == FD_DRIVE || f->kind == FD_KERNEL || f->kind == FD_INITRD ||
-		     f->kind == FD_TAP) && f->src >= 0) {
+		     f->kind == FD_TAP || f->kind == FD_FIRMWARE || f->kind == FD_ROM) &&
+		    f->src >= 0) {
 			close(f->src);
 			f->src = -1;
 		}

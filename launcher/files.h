@@ -21,6 +21,7 @@
  *  - A tap by ifname must exist and be a tap (<sysfs_root>/class/net/IF/tun_flags); by bridge,
  *    the bridge must exist and the launcher makes a tap on it (named by the kernel, pcipassN),
  *    up, with the bridge's MTU, and gone when the last descriptor of it closes.
+ *  - firmware = uefi: OVMF's code and the VM's variable store (fw_open, firmware.h), last.
  * On failure nothing stays open: -1 and one line naming vm.ini:line and the path or name.
  * Status: 66 (EX_NOINPUT) a file, interface or bridge that does not exist; 77 (EX_NOPERM) one
  * the host's policy refuses: outside image_dirs, through a symlink or out of its image dir, not
@@ -43,6 +44,17 @@ int files_check_boot(const struct host_config *host, const struct vm_config *vm,
 		     struct perr *e) MUST_CHECK;
 int files_check_tap(const struct host_config *host, const struct vm_config *vm, size_t i,
 		    struct perr *e) MUST_CHECK;
+
+/* A new open file (flags: O_RDONLY or O_RDWR, close-on-exec) of what fd names, an O_PATH
+ * descriptor say: the same inode, reopened through /proc/self/fd. -1 with errno. */
+int files_reopen(int fd, int flags);
+
+/* in (read from its offset) copied into a memfd named name, sealed against every change
+ * (write, grow, shrink, new seal); *out an O_RDONLY descriptor of the copy, which QEMU reads as
+ * /proc/self/fd/N. -2 (and EX_DATAERR) for more than max bytes, -1 for any other failure;
+ * at starts every message. */
+int files_seal(int in, unsigned long long max, const char *name, const char *at, int *out,
+	       struct perr *e) MUST_CHECK;
 
 /* Close the descriptors files_open gave (src = -1 again); a tap made on a bridge vanishes. */
 void files_close(struct handover *h);

@@ -16,6 +16,12 @@ static struct fd_entry *add(struct handover *h, enum fd_kind kind, bool rdonly, 
 	return f;
 }
 
+struct fd_entry *handover_add(struct handover *h, enum fd_kind kind, bool rdonly, int index,
+			      const char *why)
+{
+	return h->n < HANDOVER_MAX ? add(h, kind, rdonly, -1, index, why) : NULL;
+}
+
 void handover_plan(const struct vm_config *vm, size_t n_claims, struct handover *h)
 {
 	char why[sizeof(h->e[0].why)];
@@ -53,6 +59,13 @@ void handover_plan(const struct vm_config *vm, size_t n_claims, struct handover 
 				 vm->net[i].ifname[0] ? vm->net[i].ifname : vm->net[i].bridge);
 			add(h, FD_TAP, false, -1, (int)i, why);
 		}
+	if (strcmp(vm->firmware, "uefi") == 0) {
+		add(h, FD_FIRMWARE, true, FDSET_OVMF_CODE, 0, "OVMF code (read-only): ovmf_code");
+		snprintf(why, sizeof(why), "OVMF variables (read-only): nvram_dir/%s.fd", vm->name);
+		add(h, FD_FIRMWARE, true, FDSET_OVMF_VARS, 1, why);
+		snprintf(why, sizeof(why), "OVMF variables (read-write): nvram_dir/%s.fd", vm->name);
+		add(h, FD_FIRMWARE, false, FDSET_OVMF_VARS, 1, why);
+	}
 }
 
 /* The last match: for a writable disk, its read-write descriptor. -1 when none. */
@@ -85,6 +98,7 @@ const char *handover_kind(enum fd_kind kind)
 	static const char *const kinds[] = {
 		[FD_QMP] = "qmp", [FD_CONSOLE] = "console", [FD_LOCK] = "lock", [FD_DRIVE] = "drive",
 		[FD_KERNEL] = "kernel", [FD_INITRD] = "initrd", [FD_TAP] = "tap",
+		[FD_FIRMWARE] = "firmware", [FD_ROM] = "rom",
 	};
 
 	return (size_t)kind < sizeof(kinds) / sizeof(kinds[0]) && kinds[kind] ? kinds[kind] : "?";

@@ -18,6 +18,7 @@
 
 #include "claim.h"
 #include "files.h"
+#include "firmware.h"
 #include "prepare.h"
 
 void problem_add(struct problems *ps, struct perr *e)
@@ -237,6 +238,8 @@ void preflight(const struct host_config *h, const struct vm_config *vm, size_t n
 	for (size_t i = 0; i < vm->n_net; i++)
 		if (strcmp(vm->net[i].mode, "tap") == 0 && files_check_tap(h, vm, i, &e) < 0)
 			problem_add(ps, &e);
+	if (strcmp(vm->firmware, "uefi") == 0 && fw_check(h, vm, &e) < 0)
+		problem_add(ps, &e);
 	if (n_dev > 0 || vm->hotplug_slots > 0) /* devices now, or --attach later */
 		devices_check(h, vm, ps);
 }

@@ -34,7 +34,8 @@ bool memlock_raisable(unsigned long long need_mib, unsigned long long hard, bool
 /* Where the launch of vm with n_dev devices passed through would fail beyond its plan, checked
  * in the launch's order: the state directory (state_verify), vm_groups and the user, a live VM
  * of the same name, a free uid (ident_peek), the NUMA node, QEMU executable by the identity,
- * <dev_root>/kvm for accel = kvm, every disk, kernel, initrd and tap (files_check_*), the VFIO
+ * <dev_root>/kvm for accel = kvm, every disk, kernel, initrd and tap (files_check_*), OVMF's
+ * files and the VM's variable store for firmware = uefi (fw_check: nothing made), the VFIO
  * driver and RLIMIT_MEMLOCK when devices are passed. One problem a line, naming vm.ini:line
  * where it comes from vm.ini. *u: the identity the VM would get; *resolved says whether it was
  * found whole. Changes nothing: effective ids switched for a moment, files opened and closed,

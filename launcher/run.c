@@ -20,15 +20,23 @@
 #include "inventory.h"
 #include "files.h"
 #include "filter.h"
+#include "firmware.h"
+#include "health.h"
 #include "ident.h"
 #include "model.h"
+#include "numa.h"
 #include "ops.h"
+#include "pcidev.h"
 #include "preflight.h"
 #include "prepare.h"
 #include "qmp.h"
+#include "hostuse.h"
+#include "rom.h"
+#include "slot.h"
 #include "select.h"
 #include "stats.h"
 #include "vmconf.h"
+#include "window.h"
 
 #define STOP_TIMEOUT 60 /* --stop's default: seconds the guest has to power down */
 #define DETACH_TIMEOUT 30 /* --detach's default: seconds the guest has to let a device go */
@@ -36,17 +44,17 @@
 
 /* The undo journal: one entry appended after each step that changed something, walked
  * backwards by rollback(). */
-enum jkind { J_LEASE, J_FILES, J_BIND, J_HANDED, J_SOCKET, J_VNCDIR };
+enum jkind { J_LEASE, J_FILES, J_BIND, J_HANDED, J_SOCKET, J_VNCDIR, J_RESET };
 struct jentry {
 	enum jkind kind;
 	int fd;                 /* J_LEASE, J_SOCKET */
 	char path[512];         /* J_LEASE: its directory; J_SOCKET: the socket */
 	char name[80];          /* J_LEASE: its file name */
 	bool keep;              /* J_LEASE: it stays (a dead VM's claim, a device not given back) */
-	size_t dev;             /* J_BIND: picks[dev]; J_HANDED: the group's */
+	size_t dev;             /* J_BIND, J_RESET: picks[dev]; J_HANDED: the group's */
 	size_t claim;           /* J_BIND: the journal entry of its claim */
 };
-#define JOURNAL_MAX (16 + 3 * VM_DEV_MAX) /* leases, files, sockets; claim, bind, hand-over */
+#define JOURNAL_MAX (16 + 4 * VM_DEV_MAX) /* leases, files, sockets; claim, reset, bind, hand-over */
 
 struct plan {
 	struct host_config host;
@@ -55,10 +63,23 @@ struct plan {
 	struct vm_config vm;
 	struct claim_info *claims;
 	bool *busy;
+	char (*unfit)[UNFIT_MAX]; /* inv.dev[i] may not be handed out, and why ("": it may) */
+	struct numa_host nodes;   /* read when vm.ini's numa or hugepages need them */
+	struct numa_choice numa;  /* the node of devices, memory and vCPUs; the hugepages */
+	struct machine_window window; /* the 64-bit PCI window, and why (window.c) */
 	struct pick picks[VM_DEV_MAX];
 	size_t n_picks;
 	char was[VM_DEV_MAX][DRIVER_MAX]; /* each pick's driver when claimed */
 	size_t claim_j[VM_DEV_MAX];       /* each pick's claim in the journal */
+	/* model functions = all: a pick's slot and IOMMU groups go whole (plan_whole) */
+	struct inv_device extra[VM_DEV_MAX]; /* picks the inventory does not list */
+	size_t n_extra;
+	bool outside[VM_DEV_MAX];   /* picks[i] is one of those: passed as no model */
+	size_t with[VM_DEV_MAX];    /* picks[i]'s whole slot: its lead's index; NO_SLOT alone */
+	bool whole[VM_DEV_MAX];     /* picks[i]'s IOMMU group goes whole with it */
+	char goes_with[VM_DEV_MAX][PCI_ADDR_LEN + 16]; /* for --dry-run: "slot of ADDR", "group of ADDR" */
+	char orig_reset[VM_DEV_MAX][RESET_METHOD_MAX + 1]; /* its reset_method before its model's */
+	struct hostuse hu;          /* what the host itself uses (host-critical devices) */
 	struct jentry j[JOURNAL_MAX];
 	size_t n_j;
 	struct vm_user user;
@@ -95,6 +116,9 @@ static void plan_free(struct plan *p)
 	inventory_free(&p->inv);
 	free(p->claims);
 	free(p->busy);
+	free(p->unfit);
+	hostuse_free(&p->hu);
+	numa_free(&p->nodes);
 	argv_free(&p->argv);
 }
 
@@ -149,6 +173,7 @@ static int plan_read(struct plan *p, const char *vm_ini, struct perr *e)
 	}
 	/* a launch gets every device it asks for or none: the descriptors are known now */
 	handover_plan(&p->vm, n_dev, &p->fds);
+	fw_describe(&p->host, &p->vm, &p->fds);
 	return 0;
 }
 
@@ -179,6 +204,228 @@ static int cmp_int(const void *a, const void *b)
 	return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
 }
 
+struct unfit_run {
+	struct plan *p;
+	struct perr *e;
+};
+
+static int mark_unfit(void *user, const char *addr)
+{
+	struct unfit_run *u = user;
+	const struct inv_device *d = inventory_find(&u->p->inv, addr);
+	char why[HEALTH_WHY_MAX];
+	int r;
+
+	if (d == NULL)
+		return 0;
+	if ((r = health_mark_get(u->p->host.state_dir, addr, why, u->e)) > 0)
+		snprintf(u->p->unfit[d - u->p->inv.dev], UNFIT_MAX, "marked unhealthy (%.100s); "
+			 "pcipass-run --release %s clears it once the device answers", why, addr);
+	return r < 0 ? -1 : 0;
+}
+
+/* Why each inventoried device may not be handed out, however free ("" when it may). */
+static int plan_unfit(struct plan *p, struct perr *e)
+{
+	struct unfit_run u = { p, e };
+
+	if ((p->unfit = calloc(p->inv.n ? p->inv.n : 1, sizeof(*p->unfit))) == NULL)
+		return fail_errno(e, EX_OSERR, "plan");
+	return health_each(p->host.state_dir, mark_unfit, &u, e) != 0 ? -1 : 0;
+}
+
+/* The model picks[i] is passed as: its own, or none for a slot's function or a group's
+ * endpoint the inventory does not list. */
+static const struct model *model_of(const struct plan *p, size_t i)
+{
+	return p->outside[i] ? NULL : models_find(&p->models, p->picks[i].dev->model);
+}
+
+/* Does vm.ini ask for d, by its model or its address? */
+static bool requested(const struct plan *p, const struct inv_device *d)
+{
+	for (size_t r = 0; r < p->vm.n_req; r++)
+		if (strcmp(p->vm.req[r].model, d->model) == 0 || strcmp(p->vm.req[r].addr, d->addr) == 0)
+			return true;
+	return false;
+}
+
+/* Why the host's own use of addr keeps it from a VM, into why ("" when it does not, or
+ * pcipass.conf's allow_host_critical names it): what the probe found (inv: the inventory's
+ * host_critical, "" none) or what is true now (hostuse, and boot_vga: pcidev's 1). */
+static void host_gate(const struct plan *p, const char *addr, const char *inv, int boot_vga,
+		      char why[UNFIT_MAX])
+{
+	char reason[HOSTUSE_WHY_MAX];
+
+	why[0] = '\0';
+	if (!hostuse_reason(hostuse_find(&p->hu, addr), boot_vga == 1, reason))
+		snprintf(reason, sizeof(reason), "%s", inv);
+	if (reason[0] && !config_allows_critical(&p->host, addr))
+		snprintf(why, UNFIT_MAX, "the host uses it (%s); pcipass.conf's allow_host_critical "
+			 "would let it go", reason);
+}
+
+/* A function of a slot passed whole (model m says functions = all) needs no reset method of
+ * its own (live) when the slot can be reset as one: ALLOW_NO_RESET then, else 0. */
+static unsigned slot_reset(const struct plan *p, const struct model *m, const char *addr,
+			   const struct pcidev_info *live)
+{
+	return live->reset_methods[0] == '\0' && m && m->functions_all &&
+	       slot_bus_resettable(p->host.sysfs_root, addr) ? ALLOW_NO_RESET : 0;
+}
+
+/* The launch's own gates on each inventoried device vm.ini could get (issue 12), into
+ * p->unfit: the host's use of it, unless allow_host_critical names it; its health, read live
+ * (pcidev_read), unless its model's allow waives it; a reset_method its model asks for that
+ * the kernel cannot set; and a function of a slot whose lower function's model says
+ * functions = all goes only with that one. */
+static int gate_unfit(struct plan *p, struct perr *e)
+{
+	if (p->vm.n_req > 0 && hostuse_scan(p->host.sysfs_root, p->host.proc_root, &p->hu, e) < 0)
+		return -1;
+	for (size_t i = 0; i < p->inv.n; i++) {
+		const struct inv_device *d = &p->inv.dev[i];
+		const struct model *m = models_find(&p->models, d->model);
+		char *why = p->unfit[i];
+		struct pcidev_info live;
+		struct perr ignore = { 0 };
+
+		if (why[0] || m == NULL || !requested(p, d))
+			continue;
+		for (size_t k = i; k-- > 0 && same_slot(p->inv.dev[k].addr, d->addr) && !why[0];) {
+			const struct model *lead = models_find(&p->models, p->inv.dev[k].model);
+			if (lead && lead->functions_all)
+				snprintf(why, UNFIT_MAX, "it goes with %s, a lower function of its slot (model %s: "
+					 "functions = all); ask for that one", p->inv.dev[k].addr, lead->name);
+		}
+		/* a device gone from sysfs is the re-check's to report, naming the inventory */
+		if (why[0] || pcidev_read(p->host.sysfs_root, d->addr, &live, &ignore) < 0)
+			continue;
+		host_gate(p, d->addr, d->host_critical, live.boot_vga, why);
+		if (!why[0])
+			health_gate(&live, m->allow | slot_reset(p, m, d->addr, &live), why);
+		if (!why[0] && m->reset_method[0] &&
+		    (live.reset_methods[0] == '\0' || strcmp(live.reset_methods, "-") == 0))
+			snprintf(why, UNFIT_MAX, "its model's reset_method = %s cannot be set: the kernel has no "
+				 "reset_method for it (before 5.15, or no method)", m->reset_method);
+	}
+	return 0;
+}
+
+/* A device that goes with picks[lead] (a function of its slot, or an endpoint of an IOMMU
+ * group it is in): claimed as the VM's (claim: take; NULL for --dry-run, which only looks) and
+ * appended to the picks; or the launch is refused, naming it and why it cannot go. */
+static int go_with(struct plan *p, claim_fn claim, const struct inv_device *sys, size_t lead,
+		   bool slot, struct perr *e)
+{
+	const struct inv_device *ld = p->picks[lead].dev, *d = inventory_find(&p->inv, sys->addr);
+	const struct model *own = d ? models_find(&p->models, d->model) : NULL;
+	char how[2 * PCI_ADDR_LEN + MODEL_NAME_MAX + 80], why[UNFIT_MAX], mark[HEALTH_WHY_MAX];
+	struct pcidev_info live;
+	struct claim_info ci;
+	size_t i = p->n_picks;
+	int r;
+
+	/* (precisions: what the fields can hold, which the compiler cannot always see) */
+	if (slot)
+		snprintf(how, sizeof(how), "%.16s goes with %.16s, its slot's function (model %.64s: functions = all)",
+			 sys->addr, ld->addr, ld->model);
+	else
+		snprintf(how, sizeof(how), "%.16s goes with %.16s, in its IOMMU group %d (model %.64s: functions = all)",
+			 sys->addr, ld->addr, sys->iommu_group, ld->model);
+	for (size_t k = 0; k < p->n_picks; k++)
+		if (strcmp(p->picks[k].dev->addr, sys->addr) == 0)
+			return p->whole[k] ? 0 : fail(e, EX_UNAVAILABLE, "%s, but vm.ini asks for it on its own too", how);
+	if (i == VM_DEV_MAX)
+		return fail(e, EX_UNAVAILABLE, "%s, but that makes more than %d devices", how, VM_DEV_MAX);
+	if (config_excluded(&p->host, sys->addr))
+		return fail(e, EX_UNAVAILABLE, "%s, but the host's exclude names it", how);
+	if ((r = health_mark_get(p->host.state_dir, sys->addr, mark, e)) != 0)
+		return r < 0 ? -1 : fail(e, EX_UNAVAILABLE, "%s, but it is marked unhealthy (%s)", how, mark);
+	if (pcidev_read(p->host.sysfs_root, sys->addr, &live, e) < 0)
+		return -1;
+	host_gate(p, sys->addr, d ? d->host_critical : "", live.boot_vga, why);
+	if (!why[0] && own) /* an inventoried device: its own model's health gate */
+		health_gate(&live, own->allow | (slot ? slot_reset(p, models_find(&p->models, ld->model),
+								    ld->addr, &live) : 0), why);
+	if (why[0])
+		return fail(e, EX_UNAVAILABLE, "%s, but %s", how, why);
+	if (d == NULL) { /* not inventoried: as sysfs shows it, under its lead's model's name */
+		struct inv_device *x = &p->extra[p->n_extra++];
+
+		*x = *sys;
+		snprintf(x->model, sizeof(x->model), "%s", ld->model);
+		snprintf(x->dev_type, sizeof(x->dev_type), "%s", ld->dev_type);
+		d = x;
+	}
+	p->outside[i] = own == NULL;
+	if (claim)
+		r = claim(p, d, e);
+	else
+		r = claim_inspect(p->host.state_dir, d->addr, &ci, e) < 0 ? -1 : ci.held;
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		return claim_inspect(p->host.state_dir, d->addr, &ci, e) < 0 ? -1 :
+		       fail(e, EX_UNAVAILABLE, "%s, but VM %s (pid %ld) has it", how, ci.vm[0] ? ci.vm : "?", ci.pid);
+	p->picks[i] = (struct pick){ d, p->picks[lead].req };
+	p->with[i] = slot ? lead : NO_SLOT;
+	p->whole[i] = true;
+	snprintf(p->goes_with[i], sizeof(p->goes_with[i]), "%s of %s", slot ? "slot" : "group", ld->addr);
+	p->n_picks++;
+	return 0;
+}
+
+/* Model functions = all: each such pick's slot goes whole (its other functions claimed and
+ * passed with it, on its root port), then every IOMMU group those devices are in goes whole
+ * too (the other endpoints claimed and passed, each on a root port of its own): all, or the
+ * launch is refused naming what cannot go. Other picks keep the group rule (group_check). */
+static int plan_whole(struct plan *p, claim_fn claim, struct perr *e)
+{
+	size_t n_sel = p->n_picks;
+
+	for (size_t i = 0; i < n_sel; i++) {
+		const struct model *m = model_of(p, i);
+		struct inv_device sib[SLOT_FUNCS];
+		size_t n;
+
+		p->with[i] = NO_SLOT;
+		p->whole[i] = m && m->functions_all;
+		if (!p->whole[i])
+			continue;
+		if (slot_siblings(p->host.sysfs_root, p->picks[i].dev->addr, sib, &n, e) < 0)
+			return -1;
+		p->with[i] = n > 0 ? i : NO_SLOT;
+		for (size_t k = 0; k < n; k++)
+			if (go_with(p, claim, &sib[k], i, true, e) < 0)
+				return -1;
+	}
+	for (size_t i = 0; i < p->n_picks; i++) { /* n_picks grows as endpoints join */
+		struct group_member *m = NULL;
+		size_t n = 0;
+		int g = p->picks[i].dev->iommu_group, r = 0;
+
+		if (!p->whole[i] || g < 0)
+			continue; /* no group: group_check says so */
+		if (group_read(p->host.sysfs_root, g, &m, &n, e) < 0)
+			return -1;
+		for (size_t k = 0; k < n && r == 0; k++) {
+			struct inv_device sys;
+
+			if ((m[k].class >> 8) == 0x06)
+				continue; /* bridges are not passed */
+			r = sysfs_device(p->host.sysfs_root, m[k].addr, &sys, e);
+			if (r == 0)
+				r = go_with(p, claim, &sys, p->with[i] == NO_SLOT ? i : p->with[i], false, e);
+		}
+		free(m);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int plan_devices(struct plan *p, claim_fn claim, struct perr *e)
 {
 	int *held_groups = NULL;
@@ -202,7 +449,15 @@ static int plan_devices(struct plan *p, claim_fn claim, struct perr *e)
 			      bsearch(&p->inv.dev[i].iommu_group, held_groups, n_held,
 				      sizeof(*held_groups), cmp_int) != NULL;
 	free(held_groups);
-	if (select_devices(&p->inv, p->busy, &p->vm, claim, p, p->picks, &p->n_picks, e) < 0)
+	/* the node first (numa.h): the devices come from it, and hugepages are checked free there
+	 * before any device is claimed */
+	if (plan_unfit(p, e) < 0 || gate_unfit(p, e) < 0 ||
+	    (numa_wanted(&p->vm) && numa_read(p->host.sysfs_root, &p->nodes, e) < 0) ||
+	    select_node(&p->inv, p->busy, (const char(*)[UNFIT_MAX])p->unfit, &p->vm, &p->nodes,
+			&p->numa, e) < 0 ||
+	    select_on_node(&p->inv, p->busy, (const char(*)[UNFIT_MAX])p->unfit, &p->vm, p->numa.filter,
+			   claim, p, p->picks, &p->n_picks, e) < 0 ||
+	    plan_whole(p, claim, e) < 0)
 		return -1;
 	for (size_t i = 0; i < p->n_picks; i++) {
 		const struct inv_device *d = p->picks[i].dev;
@@ -234,15 +489,43 @@ static int plan_devices(struct plan *p, claim_fn claim, struct perr *e)
 /* QEMU's argv for the devices picked, and what each claim descriptor is for. */
 static int plan_argv(struct plan *p, struct perr *e)
 {
-	char addrs[VM_DEV_MAX][PCI_ADDR_LEN];
+	static struct qemu_dev devs[VM_DEV_MAX];
+	const char *addr[VM_DEV_MAX];
+	struct slot_place at[VM_DEV_MAX];
 
+	for (size_t i = 0; i < p->n_picks; i++)
+		addr[i] = p->picks[i].dev->addr;
+	slot_layout(addr, p->with, p->n_picks, at);
 	for (size_t i = 0; i < p->n_picks; i++) {
-		strcpy(addrs[i], p->picks[i].dev->addr);
-		snprintf(handover_find(&p->fds, FD_LOCK, 2 + (int)i)->why, sizeof(p->fds.e[0].why),
-			 "claim %s", p->picks[i].dev->addr);
+		const struct model *m = model_of(p, i);
+		struct fd_entry *f = handover_find(&p->fds, FD_LOCK, 2 + (int)i);
+		char why[sizeof(f->why)];
+
+		devs[i] = (struct qemu_dev){ .id = (unsigned)i, .port = at[i].port, .func = at[i].func,
+					     .slot = at[i].slot, .multifunction = at[i].multifunction,
+					     .rombar = -1, .romfile_fd = -1 };
+		strcpy(devs[i].addr, addr[i]);
+		/* a whole slot's functions and a group's endpoints bring claims of their own */
+		snprintf(why, sizeof(why), "claim %s", addr[i]);
+		if (f == NULL && (f = handover_add(&p->fds, FD_LOCK, true, 2 + (int)i, why)) == NULL)
+			return fail(e, EX_SOFTWARE, "no room for the descriptors of %zu devices", p->n_picks);
+		snprintf(f->why, sizeof(f->why), "%s", why);
+		if (m && m->rombar != ROMBAR_DEFAULT)
+			devs[i].rombar = m->rombar == ROMBAR_ON;
+		if (m && m->romfile[0]) { /* the model's ROM, a sealed copy (rom.c) */
+			snprintf(why, sizeof(why), "ROM of %s (sealed copy): rom_dir/%s", addr[i], m->romfile);
+			if ((f = handover_find(&p->fds, FD_ROM, (int)i)) == NULL &&
+			    (f = handover_add(&p->fds, FD_ROM, true, (int)i, why)) == NULL)
+				return fail(e, EX_SOFTWARE, "no room for the descriptors of %zu devices", p->n_picks);
+			devs[i].romfile_fd = f->target;
+		}
 	}
-	return qemu_argv(&p->host, &p->vm, (const char(*)[PCI_ADDR_LEN])addrs, p->n_picks, &p->fds,
-			 &p->argv, e);
+	/* the 64-bit PCI window sized to their BARs, checked against the guest's address bits */
+	if (window_plan(&p->host, &p->vm, devs, p->n_picks, &p->window, e) < 0)
+		return -1;
+	if (qemu_argv(&p->host, &p->vm, devs, p->n_picks, &p->fds, &p->numa, &p->argv, e) < 0)
+		return -1;
+	return argv_window(&p->argv, &p->vm, &p->window, e);
 }
 
 /* SPEC step 3, for select_devices: claim d, or lose the race for it (1). Journalled as soon
@@ -251,6 +534,7 @@ static int take(void *user, const struct inv_device *d, struct perr *e)
 {
 	struct plan *p = user;
 	size_t i = p->n_picks; /* select_devices appends d as picks[i] once this succeeds */
+	const struct model *m;
 	struct claim_info old, rec;
 	char dir[512];
 	int fd;
@@ -265,6 +549,19 @@ static int take(void *user, const struct inv_device *d, struct perr *e)
 		return -1;
 	}
 	lease_record(&rec, p->vm.name);
+	/* the reset methods to restore at --release: a dead VM's claim's still (its model's were
+	 * written over them), else those of now, when its model will write its own */
+	p->orig_reset[i][0] = '\0';
+	if (old.exists && !old.unreadable && old.orig_reset[0])
+		snprintf(p->orig_reset[i], sizeof(p->orig_reset[i]), "%s", old.orig_reset);
+	else if (!p->outside[i] && (m = models_find(&p->models, d->model)) && m->reset_method[0] &&
+		 reset_method_get(p->host.sysfs_root, d->addr, p->orig_reset[i], e) < 0) {
+		close(fd);
+		return -1;
+	}
+	if (strcmp(p->orig_reset[i], "-") == 0) /* no list to go back to */
+		p->orig_reset[i][0] = '\0';
+	snprintf(rec.orig_reset, sizeof(rec.orig_reset), "%s", p->orig_reset[i]);
 	if (p->qemu_pid > 0) { /* --attach: the claim is the running QEMU's */
 		rec.pid = p->qemu_pid;
 		rec.start = p->qemu_start;
@@ -310,6 +607,12 @@ static void rollback(struct plan *p)
 			break;
 		case J_HANDED:
 			vfio_takeback(p->host.dev_root, d->iommu_group);
+			break;
+		case J_RESET: /* after its J_BIND: the device is off vfio-pci again by now */
+			if (p->orig_reset[j->dev][0] &&
+			    reset_method_set(p->host.sysfs_root, d->addr, p->orig_reset[j->dev], false, &e) < 0)
+				say(p->vm.name, "%s: reset_method not put back to %s (%s)", d->addr,
+				    p->orig_reset[j->dev], e.msg);
 			break;
 		case J_BIND:
 			if (strcmp(p->was[j->dev], vfio) == 0)
@@ -361,6 +664,26 @@ static int endpoints(struct plan *p, struct perr *e)
 	return 0;
 }
 
+/* The models' romfiles, opened as root before any device moves (rom.c), each on its pick's
+ * FD_ROM entry; check (--dry-run): each opened and closed again. */
+static int roms_open(struct plan *p, bool check, struct perr *e)
+{
+	for (size_t i = 0; i < p->n_picks; i++) {
+		const struct model *m = model_of(p, i);
+		struct fd_entry *f = handover_find(&p->fds, FD_ROM, (int)i);
+
+		if (m == NULL || !m->romfile[0] || f == NULL)
+			continue;
+		if (rom_open(&p->host, m->romfile, &f->src, e) < 0)
+			return -1;
+		if (check) {
+			close(f->src);
+			f->src = -1;
+		}
+	}
+	return 0;
+}
+
 /* Step 5, and 6's hand-over of each IOMMU group's VFIO node (once a group). */
 static int devices_bind(struct plan *p, struct perr *e)
 {
@@ -368,8 +691,20 @@ static int devices_bind(struct plan *p, struct perr *e)
 
 	for (size_t i = 0; i < p->n_picks; i++) {
 		const struct inv_device *d = p->picks[i].dev;
-		struct jentry *j = journal(p, J_BIND);
+		const struct model *m = model_of(p, i);
+		struct jentry *j;
 
+		/* the model's reset methods, before vfio-pci has the device (it resets it on open
+		 * and release); journalled first, as a write the kernel took only in part needs
+		 * undoing too */
+		if (m && m->reset_method[0]) {
+			journal(p, J_RESET)->dev = i;
+			if (reset_method_set(p->host.sysfs_root, d->addr, m->reset_method, true, e) < 0)
+				return -1;
+			say(vm, "%s: reset_method %s (was %s)", d->addr, m->reset_method,
+			    p->orig_reset[i][0] ? p->orig_reset[i] : "not known");
+		}
+		j = journal(p, J_BIND);
 		j->dev = i;
 		j->claim = p->claim_j[i];
 		if (bind_vfio(p->host.sysfs_root, p->host.dev_root, d->addr, d->iommu_group,
@@ -398,7 +733,7 @@ static int launch(struct plan *p, const char *vm_ini, struct perr *e)
 	static char path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin"; /* the whole environment */
 	char *const env[] = { path, NULL };
 	unsigned long long memlock;
-	char dir[512], uid[16], limit[32];
+	char dir[512], uid[16], limit[32], cpus[256];
 	const char *vm;
 	bool kept;
 	int fd;
@@ -438,8 +773,17 @@ static int launch(struct plan *p, const char *vm_ini, struct perr *e)
 	if (ident_can_exec(&p->user, p->host.qemu, e) < 0 || files_open(&p->host, &p->vm, &p->fds, e) < 0)
 		goto undo;
 	journal(p, J_FILES);
+	if (roms_open(p, false, e) < 0)
+		goto undo;
 	say(vm, "planned: %zu device%s, %s uid %u", p->n_picks, p->n_picks == 1 ? "" : "s",
 	    p->user.dynamic ? "dynamic" : p->user.name, (unsigned)p->user.uid);
+	if (p->numa.note[0]) /* the node chosen, or why numa = prefer has none */
+		say(vm, "%s", p->numa.note);
+	/* the node's CPUs for this process, so for QEMU and every thread it makes (numa.h) */
+	if (numa_bind_cpus(&p->numa, cpus, sizeof(cpus), e) < 0)
+		goto undo;
+	if (cpus[0])
+		say(vm, "bound to node %d: CPUs %s", p->numa.node, cpus);
 	/* 5: bind; 6: prepare */
 	if (devices_bind(p, e) < 0 || endpoints(p, e) < 0 ||
 	    limits_set(p->vm.memory_mib, p->n_picks > 0 || p->vm.hotplug_slots > 0, &memlock, e) < 0)
@@ -478,9 +822,9 @@ undo:
  * on vfio_driver, unbound (an undo cut short) or already back: sysfs decides with the claim. On
  * some other driver since, it is that driver's now, left alone (*other, its name in now). */
 static int give_back(const struct host_config *h, const char *addr, bool whole, const char *orig_driver,
-		     char now[DRIVER_MAX], bool *other, struct perr *e)
+		     const char *orig_reset, char now[DRIVER_MAX], bool *other, struct perr *e)
 {
-	struct perr ignore = { 0 };
+	struct perr ignore = { 0 }, reset = { 0 };
 	int group;
 
 	/* the VM's user owned the group's VFIO device: not a moment longer */
@@ -489,8 +833,54 @@ static int give_back(const struct host_config *h, const char *addr, bool whole, 
 	now[0] = '\0';
 	*other = driver_of(h->sysfs_root, addr, now, &ignore) == 0 && now[0] &&
 		 strcmp(now, h->vfio_driver) != 0 && strcmp(now, orig_driver) != 0;
+	/* the reset methods its model set, back as they were before its driver sees it again; a
+	 * failure is said and does not keep the device from its driver */
+	if (whole && !*other && orig_reset[0] &&
+	    reset_method_set(h->sysfs_root, addr, orig_reset, false, &reset) < 0)
+		complain(&reset);
 	if (whole && !*other && unbind_vfio(h->sysfs_root, addr, h->vfio_driver, orig_driver, e) < 0)
 		return -1;
+	return 0;
+}
+
+/* After a VM: does the device still answer config reads? A card its VM wedged reads 0xffff;
+ * given to the next VM it would be dead there, or hang the host on it. Marked, never picked
+ * again until --release ADDR sees it answer (the admin's reset or rescan). */
+static void check_answers(const struct host_config *h, const char *addr, const char *vm)
+{
+	struct perr e = { 0 };
+	int alive = pcidev_alive(h->sysfs_root, addr, &e);
+
+	if (alive < 0) {
+		say(vm, "%s: cannot check that it answers: %s", addr, e.msg);
+		return;
+	}
+	if (alive == 1)
+		return;
+	if (health_mark_set(h->state_dir, addr, "config space reads 0xffff after release", &e) < 0)
+		say(vm, "%s: does not answer config reads (0xffff), and cannot be marked: %s", addr, e.msg);
+	else
+		say(vm, "%s: does not answer config reads (0xffff): marked unhealthy, never handed out until "
+			"it answers again (reset or remove and rescan it, then pcipass-run --release %s)", addr, addr);
+}
+
+/* --release ADDR with no claim: a device marked unhealthy is looked at again, the mark cleared
+ * when it answers. */
+static int recheck_mark(const struct host_config *h, const char *addr, struct perr *e)
+{
+	char why[HEALTH_WHY_MAX];
+	int marked = health_mark_get(h->state_dir, addr, why, e), alive;
+
+	if (marked <= 0)
+		return marked < 0 ? -1 : fail(e, EX_NOINPUT, "%s: no claim to release", addr);
+	if ((alive = pcidev_alive(h->sysfs_root, addr, e)) < 0)
+		return -1;
+	if (alive == 0)
+		return fail(e, EX_UNAVAILABLE, "%s: still reads 0xffff from its config space (%s); reset or remove "
+			    "and rescan it first", addr, why);
+	if (health_mark_clear(h->state_dir, addr, e) < 0)
+		return -1;
+	say("?", "%s: answers config reads again; its unhealthy mark is cleared", addr);
 	return 0;
 }
 
@@ -508,8 +898,10 @@ static int release_one(const struct host_config *h, const char *addr, bool expli
 
 	if (claim_inspect(h->state_dir, addr, &ci, e) < 0 || claims_dir(h->state_dir, dir, sizeof(dir), e) < 0)
 		return -1;
+	if (!ci.exists && explicit) /* a mark alone: the admin says the device was seen to */
+		return recheck_mark(h, addr, e);
 	if (!ci.exists)
-		return explicit ? fail(e, EX_NOINPUT, "%s: no claim to release", addr) : 0;
+		return 0;
 	fd = ci.held ? -2 : lease_lock(dir, addr, &old, e);
 	if (fd == -2) /* its VM runs (or a launch took it in between: it is that VM's now) */
 		return explicit ? fail(e, EX_UNAVAILABLE, "%s is claimed by VM %s (pid %ld), which is running",
@@ -517,12 +909,15 @@ static int release_one(const struct host_config *h, const char *addr, bool expli
 				       ci.pid ? ci.pid : old.pid) : 0;
 	if (fd < 0)
 		return -1;
-	if (give_back(h, addr, old.exists && !old.unreadable, old.orig_driver, now, &other, e) < 0) {
+	if (give_back(h, addr, old.exists && !old.unreadable, old.orig_driver, old.orig_reset, now, &other,
+		      e) < 0) {
 		close(fd);
 		return -1;
 	}
 	lease_remove(dir, addr);
 	close(fd);
+	if (old.exists && !old.unreadable)
+		check_answers(h, addr, old.vm);
 	/* empty or not ours (a launcher killed before its claim was whole): the device was never
 	 * moved, as binding comes after the claim is written */
 	if (!old.exists || old.unreadable)
@@ -604,6 +999,24 @@ static int release(const struct host_config *h, char **addrs, int n, struct perr
 	return run.code ? -1 : 0;
 }
 
+/* --dry-run: the CPU, topology and firmware chosen, the memory map and why. */
+static void show_guest(const struct plan *p, struct sbuf *b)
+{
+	const struct vm_config *v = &p->vm;
+
+	sbuf_printf(b, "guest: cpu %s%s%s; ", v->cpu[0] ? v->cpu : strcmp(v->accel, "kvm") == 0 ? "host" : "max",
+		    v->cpu[0] ? "" : " (the default with ", v->cpu[0] ? "" : strcmp(v->accel, "kvm") == 0 ? "kvm)" : "tcg)");
+	if (v->sockets || v->cores || v->threads)
+		sbuf_printf(b, "sockets %u x cores %u x threads %u; ", v->sockets ? v->sockets : 1,
+			    v->cores ? v->cores : 1, v->threads ? v->threads : 1);
+	if (strcmp(v->firmware, "uefi") == 0)
+		sbuf_printf(b, "firmware uefi (OVMF %s, variables %s/%s.fd)\n", p->host.ovmf_code,
+			    p->host.nvram_dir, v->name);
+	else
+		sbuf_printf(b, "firmware bios (SeaBIOS)\n");
+	sbuf_printf(b, "memory map: %s\n", p->window.why);
+}
+
 /* --dry-run's plan for a human; u: the identity the VM would get, when resolved. */
 static void show_plan(const struct plan *p, const struct vm_user *u, bool resolved, struct sbuf *b)
 {
@@ -614,10 +1027,22 @@ static void show_plan(const struct plan *p, const struct vm_user *u, bool resolv
 		    p->n_picks == 1 ? "" : "s");
 	for (size_t i = 0; i < p->n_picks; i++) {
 		const struct inv_device *d = p->picks[i].dev;
+		const struct model *m = model_of(p, i);
 		sbuf_printf(b, "  %s  %-16s %-8s numa %-2d group %-4d %s -> %s\n", d->addr, d->model,
 			    d->dev_type, d->numa_node, d->iommu_group, d->driver[0] ? d->driver : "(none)",
 			    p->host.vfio_driver);
+		/* what its model (or its lead's functions = all) makes of it: the argv has the rest */
+		if (p->goes_with[i][0])
+			sbuf_printf(b, "    goes whole with the %s (functions = all)\n", p->goes_with[i]);
+		if (m && m->reset_method[0])
+			sbuf_printf(b, "    reset_method %s before binding (restored at --release)\n", m->reset_method);
+		if (m && (m->rombar != ROMBAR_DEFAULT || m->romfile[0]))
+			sbuf_printf(b, "    rom bar %s%s%s\n", m->rombar == ROMBAR_OFF ? "off" : "on",
+				    m->romfile[0] ? ", romfile " : "", m->romfile);
 	}
+	if (p->numa.note[0])
+		sbuf_printf(b, "%s\n", p->numa.note);
+	show_guest(p, b);
 	if (resolved) {
 		sbuf_printf(b, "identity: uid %u, gid %u, groups", (unsigned)u->uid, (unsigned)u->gid);
 		for (size_t i = 0; i < u->n_groups; i++)
@@ -681,6 +1106,24 @@ static void claim_fdname(const char *addr, char out[48])
 		*c = *c == ':' ? '_' : *c;
 }
 
+/* What --attach does not do, from the model of what it is asked for: a whole slot (QMP's
+ * device_add of several functions, and their claims, as one: a slot's hotplug) and a romfile
+ * (QEMU opens one by name, at start only: nothing to hand it by descriptor now). */
+static int attach_refused(struct plan *p, struct perr *e)
+{
+	const struct vm_request *q = &p->vm.req[0];
+	const struct inv_device *d = q->addr[0] ? inventory_find(&p->inv, q->addr) : NULL;
+	const struct model *m = models_find(&p->models, d ? d->model : q->model);
+
+	if (m && m->functions_all)
+		return fail(e, EX_UNAVAILABLE, "model %s passes whole slots (functions = all), which --attach "
+			    "does not hot-plug; name it in the VM's vm.ini", m->name);
+	if (m && m->romfile[0])
+		return fail(e, EX_UNAVAILABLE, "model %s has a romfile, which QEMU takes at start only; "
+			    "name it in the VM's vm.ini", m->name);
+	return 0;
+}
+
 /* --attach NAME MODEL|ADDR: one device into a running VM's first free hotplug port, with the
  * launch's rules (select, claim, recheck, group, bind, hand over: the same functions and undo
  * journal); QEMU gets the claim's read-only locked descriptor with getfd, so that the claim
@@ -691,8 +1134,9 @@ static int attach(struct plan *p, const char *name, const char *what, struct per
 	struct claim_info lease;
 	struct qmp_msg reply;
 	struct qmp q = { .fd = -1 };
-	char path[512], fdname[48], args[256], addr[PCI_ADDR_LEN];
+	char path[512], fdname[48], args[320], addr[PCI_ADDR_LEN], val[VFIO_VALUE_LEN];
 	const struct inv_device *d;
+	const struct model *m;
 	unsigned k;
 
 	if (geteuid() != 0)
@@ -722,15 +1166,19 @@ static int attach(struct plan *p, const char *name, const char *what, struct per
 		return fail(e, EX_UNAVAILABLE, "custom devices are disabled on this host (disable_custom_device)");
 	if (p->vm.req[0].model[0] && !models_find(&p->models, what))
 		return fail(e, EX_DATAERR, "no model named %s (see pcipass-model list)", p->vm.req[0].model);
+	if (attach_refused(p, e) < 0)
+		return -1;
 	/* the launch's steps 2 to 6 for one device */
 	if (state_check(p->host.state_dir, e) < 0 || plan_devices(p, take, e) < 0 ||
 	    devices_bind(p, e) < 0)
 		goto undo;
 	d = p->picks[0].dev;
+	m = model_of(p, 0);
 	claim_fdname(d->addr, fdname);
 	snprintf(args, sizeof(args),
-		 "{\"driver\": \"vfio-pci\", \"host\": \"%s\", \"id\": \"%s\", \"bus\": \"pcipass.hp%u\"}",
-		 d->addr, p->qdev, k);
+		 "{\"driver\": \"vfio-pci\", \"%s\": \"%s\", \"id\": \"%s\", \"bus\": \"pcipass.hp%u\"%s}",
+		 vfio_key(d->addr), vfio_value(d->addr, val), p->qdev, k,
+		 m && m->rombar != ROMBAR_DEFAULT ? m->rombar == ROMBAR_ON ? ", \"rombar\": 1" : ", \"rombar\": 0" : "");
 	if (vms_path(path, sizeof(path), p->host.state_dir, name, "qmp", e) < 0 ||
 	    qmp_connect(&q, path, QMP_TIMEOUT_MS, e) < 0 ||
 	    qmp_getfd(&q, p->j[p->claim_j[0]].fd, fdname, e) < 0)
@@ -826,7 +1274,7 @@ static int detach_dev(struct plan *p, const char *name, const char *what, unsign
 	}
 	qmp_close(&q);
 	t1 = now_ms();
-	if (give_back(h, addr, true, ci.orig_driver, now, &other, e) < 0)
+	if (give_back(h, addr, true, ci.orig_driver, ci.orig_reset, now, &other, e) < 0)
 		return -1; /* the claim stays: --release tries again once the VM is gone */
 	if (claims_dir(h->state_dir, dir, sizeof(dir), e) < 0)
 		return -1;
@@ -854,6 +1302,17 @@ static void show_json(const struct plan *p, bool planned, const struct vm_user *
 	json_str(b, p->vm.machine);
 	sbuf_printf(b, ", \"accel\": ");
 	json_str(b, p->vm.accel);
+	sbuf_printf(b, ", \"firmware\": ");
+	json_str(b, p->vm.firmware);
+	sbuf_printf(b, ", \"pci_hole64\": ");
+	if (planned) { /* the window (bytes) QEMU gets; set: not its default */
+		sbuf_printf(b, "{\"bytes\": %llu, \"set\": %s, \"why\": ", (unsigned long long)p->window.size,
+			    p->window.hole64 ? "true" : "false");
+		json_str(b, p->window.why);
+		sbuf_printf(b, "}");
+	} else {
+		sbuf_printf(b, "null");
+	}
 	sbuf_printf(b, ", \"devices\": [");
 	for (size_t i = 0; planned && i < p->n_picks; i++) {
 		const struct inv_device *d = p->picks[i].dev;
@@ -871,9 +1330,28 @@ static void show_json(const struct plan *p, bool planned, const struct vm_user *
 			sbuf_printf(b, "null");
 		sbuf_printf(b, ", \"to\": ");
 		json_str(b, p->host.vfio_driver);
+		sbuf_printf(b, ", \"goes_with\": ");
+		if (p->goes_with[i][0])
+			json_str(b, p->goes_with[i]);
+		else
+			sbuf_printf(b, "null");
 		sbuf_printf(b, "}");
 	}
-	sbuf_printf(b, "], \"descriptors\": [");
+	sbuf_printf(b, "], \"numa\": {\"policy\": ");
+	json_str(b, p->vm.numa[0] ? p->vm.numa : "any");
+	if (planned && p->numa.node >= 0)
+		sbuf_printf(b, ", \"node\": %d", p->numa.node);
+	else
+		sbuf_printf(b, ", \"node\": null");
+	sbuf_printf(b, ", \"fell_back\": %s, \"hugepages\": ", planned && p->numa.fell_back ? "true" : "false");
+	if (p->vm.hugepage_mib)
+		json_str(b, p->vm.hugepage_mib == 2 ? "2M" : "1G");
+	else
+		sbuf_printf(b, "null");
+	sbuf_printf(b, ", \"pages\": %llu, \"note\": ", planned ? p->numa.pages : 0);
+	json_str(b, planned ? p->numa.note : "");
+	sbuf_printf(b, "}");
+	sbuf_printf(b, ", \"descriptors\": [");
 	for (size_t i = 0; planned && i < p->fds.n; i++) {
 		const struct fd_entry *f = &p->fds.e[i];
 		sbuf_printf(b, "%s{\"fd\": %d, \"kind\": \"%s\", \"rdonly\": %s, \"fdset\": ", i ? ", " : "",
@@ -921,6 +1399,8 @@ static int dry_run(struct plan *p, const char *vm_ini, bool json, struct perr *e
 	if (planned)
 		preflight(&p->host, &p->vm, p->n_picks, &u, &resolved, &ps);
 	else
+		problem_add(&ps, e);
+	if (planned && geteuid() == 0 && roms_open(p, true, e) < 0) /* the ROMs, opened and let go */
 		problem_add(&ps, e);
 	if (json)
 		show_json(p, planned, &u, resolved, &ps, &b);

@@ -2,6 +2,9 @@
 /* select.c - which devices a VM gets, and whether their IOMMU groups allow it. */
 #include "select.h"
 
+#include "model.h"
+#include "pcidev.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -17,8 +20,9 @@ static bool picked(const struct pick *picks, size_t n, const struct inv_device *
 	return false;
 }
 
-int select_devices(const struct inventory *inv, const bool *busy, const struct vm_config *vm,
-		   claim_fn claim, void *user, struct pick *picks, size_t *n_picks, struct perr *e)
+int select_on_node(const struct inventory *inv, const bool *busy, const char (*unfit)[UNFIT_MAX],
+		   const struct vm_config *vm, int on_node, claim_fn claim, void *user,
+		   struct pick *picks, size_t *n_picks, struct perr *e)
 {
 	*n_picks = 0;
 	if (inv->disabled)
@@ -35,6 +39,12 @@ int select_devices(const struct inventory *inv, const bool *busy, const struct v
 		if (d == NULL)
 			return fail(e, EX_UNAVAILABLE, "%s:%d: %s is not a custom device of this host's inventory",
 				    vm->file, q->line, q->addr);
+		if (unfit && unfit[d - inv->dev][0])
+			return fail(e, EX_UNAVAILABLE, "%s:%d: %s may not be handed out: %s", vm->file, q->line,
+				    q->addr, unfit[d - inv->dev]);
+		if (on_node >= 0 && numa_one_node(vm) && d->numa_node != on_node)
+			return fail(e, EX_UNAVAILABLE, "%s:%d: %s is on NUMA node %d, not on node %d", vm->file,
+				    q->line, q->addr, d->numa_node, on_node);
 		got = busy[d - inv->dev] ? 1 : claim ? claim(user, d, e) : 0;
 		if (got < 0)
 			return -1;
@@ -46,7 +56,8 @@ int select_devices(const struct inventory *inv, const bool *busy, const struct v
 	}
 	for (size_t r = 0; r < vm->n_req; r++) {
 		const struct vm_request *q = &vm->req[r];
-		unsigned want = q->count, found = 0, got_n = 0;
+		unsigned want = q->count, found = 0, got_n = 0, n_unfit = 0;
+		const struct inv_device *first_unfit = NULL;
 
 		if (!q->model[0])
 			continue;
@@ -56,11 +67,16 @@ int select_devices(const struct inventory *inv, const bool *busy, const struct v
 			int got;
 
 			if (strcmp(d->model, q->model) != 0 ||
-			    (vm->numa_node >= 0 && d->numa_node != vm->numa_node))
+			    (on_node >= 0 && d->numa_node != on_node))
 				continue;
 			found++;
 			if (busy[i] || picked(picks, *n_picks, d))
 				continue;
+			if (unfit && unfit[i][0]) {
+				first_unfit = first_unfit ? first_unfit : d;
+				n_unfit++;
+				continue;
+			}
 			got = claim ? claim(user, d, e) : 0;
 			if (got < 0)
 				return -1;
@@ -71,16 +87,66 @@ int select_devices(const struct inventory *inv, const bool *busy, const struct v
 		}
 		if (got_n < want) {
 			char node[32] = "";
-			if (vm->numa_node >= 0)
-				snprintf(node, sizeof(node), " on NUMA node %d", vm->numa_node);
+			if (on_node >= 0)
+				snprintf(node, sizeof(node), " on NUMA node %d", on_node);
 			if (found == 0)
 				return fail(e, EX_UNAVAILABLE, "%s:%d: no device of model %s%s on this host",
 					    vm->file, q->line, q->model, node);
+			if (first_unfit)
+				return fail(e, EX_UNAVAILABLE, "%s:%d: %u %s asked for, %u free%s (%u in all; %u "
+					    "not to be handed out, first %s: %s)", vm->file, q->line, want, q->model,
+					    got_n, node, found, n_unfit, first_unfit->addr,
+					    unfit[first_unfit - inv->dev]);
 			return fail(e, EX_UNAVAILABLE, "%s:%d: %u %s asked for, %u free%s (%u in all)",
 				    vm->file, q->line, want, q->model, got_n, node, found);
 		}
 	}
 	return 0;
+}
+
+int select_devices(const struct inventory *inv, const bool *busy, const char (*unfit)[UNFIT_MAX],
+		   const struct vm_config *vm, claim_fn claim, void *user, struct pick *picks,
+		   size_t *n_picks, struct perr *e)
+{
+	return select_on_node(inv, busy, unfit, vm, vm->numa_node, claim, user, picks, n_picks, e);
+}
+
+/* msg without its leading "FILE:LINE: ", to be one node's reason among others. */
+static const char *unlocated(const char *msg, const char *file)
+{
+	size_t n = strlen(file);
+	const char *p = msg + n + 1;
+
+	if (strncmp(msg, file, n) != 0 || msg[n] != ':')
+		return msg;
+	p += strspn(p, "0123456789");
+	return p[0] == ':' && p[1] == ' ' ? p + 2 : msg;
+}
+
+int select_node(const struct inventory *inv, const bool *busy, const char (*unfit)[UNFIT_MAX],
+		const struct vm_config *vm, const struct numa_host *h, struct numa_choice *c,
+		struct perr *e)
+{
+	struct pick picks[VM_DEV_MAX];
+	struct numa_fit *fit = NULL;
+	int r;
+
+	if (numa_one_node(vm) && h->n > 0 && (fit = calloc(h->n, sizeof(*fit))) == NULL)
+		return fail_errno(e, EX_OSERR, "plan");
+	for (size_t i = 0; fit && i < h->n; i++) {
+		struct perr why = { 0 };
+		size_t n;
+
+		/* a host of one node: every device is on it, whatever its numa_node says */
+		fit[i].devices = select_on_node(inv, busy, unfit, vm, h->n == 1 ? -1 : h->node[i].id, NULL,
+						NULL, picks, &n, &why) == 0;
+		if (!fit[i].devices)
+			snprintf(fit[i].why, sizeof(fit[i].why), "%.*s", (int)sizeof(fit[i].why) - 1,
+				 unlocated(why.msg, vm->file));
+	}
+	r = numa_choose(h, vm, fit, c, e);
+	free(fit);
+	return r;
 }
 
 static bool is_passed(const struct pick *picks, size_t n, const char *addr)
@@ -110,19 +176,27 @@ int group_check(const char *addr, int group, const struct group_member *m, size_
 	return 0;
 }
 
-/* The first line of a small sysfs file as a number in base 16 ("0x120000"). */
-static long read_hex(const char *path)
+long sysfs_number(const char *path, int base, long min, long max, long absent)
 {
 	char buf[32];
 	FILE *f = fopen(path, "re");
-	long v = -1;
+	const char *why;
+	long long v = absent;
 
 	if (f == NULL)
-		return -1;
-	if (fgets(buf, sizeof(buf), f))
-		v = strtol(buf, NULL, 16);
+		return absent;
+	if (fgets(buf, sizeof(buf), f)) {
+		buf[strcspn(buf, "\n")] = '\0';
+		if (parse_ll(buf, base, min, max, &v, &why) < 0)
+			v = absent;
+	}
 	fclose(f);
-	return v;
+	return (long)v;
+}
+
+static long read_hex(const char *path)
+{
+	return sysfs_number(path, 16, 0, 0xffffffffL, -1);
 }
 
 int group_read(const char *sysfs_root, int group, struct group_member **out, size_t *n,
@@ -195,4 +269,30 @@ int device_recheck(const char *sysfs_root, const char *inventory, const struct i
 		return fail(e, EX_DATAERR, "%s: %s is %04lx:%04lx now, not %04x:%04x; run pcipass-probe",
 			    inventory, d->addr, vendor, device, d->vendor, d->device);
 	return 0;
+}
+
+void health_gate(const struct pcidev_info *live, unsigned allow, char why[UNFIT_MAX])
+{
+	static const struct { unsigned file, allow; } facts[] = {
+		{ PCIDEV_RESET_METHOD, ALLOW_NO_RESET }, { PCIDEV_POWER_STATE, ALLOW_D3COLD },
+		{ PCIDEV_AER_FATAL, ALLOW_AER }, { PCIDEV_AER_NONFATAL, ALLOW_AER },
+	};
+
+	why[0] = '\0';
+	/* a fact sysfs gives but nobody can read is not a healthy one */
+	for (size_t i = 0; i < sizeof(facts) / sizeof(facts[0]); i++)
+		if ((live->bad & facts[i].file) && !(allow & facts[i].allow)) {
+			snprintf(why, UNFIT_MAX, "its %s cannot be read (%s)", pcidev_file_name(facts[i].file),
+				 live->why_bad);
+			return;
+		}
+	if (live->reset_methods[0] == '\0' && !(live->bad & PCIDEV_RESET_METHOD) && !(allow & ALLOW_NO_RESET))
+		snprintf(why, UNFIT_MAX, "the kernel offers no reset method for it, so it would reach the "
+			 "next VM as this one left it (its model's allow = no-reset passes it)");
+	else if (strcmp(live->power_state, "D3cold") == 0 && !(allow & ALLOW_D3COLD))
+		snprintf(why, UNFIT_MAX, "it is powered off (D3cold) (its model's allow = d3cold passes it)");
+	else if ((live->aer_fatal > 0 || live->aer_nonfatal > 0) && !(allow & ALLOW_AER))
+		snprintf(why, UNFIT_MAX, "it has logged uncorrectable AER errors (%lld fatal, %lld non-fatal) "
+			 "(its model's allow = aer passes it)", live->aer_fatal > 0 ? live->aer_fatal : 0,
+			 live->aer_nonfatal > 0 ? live->aer_nonfatal : 0);
 }

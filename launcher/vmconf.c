@@ -53,6 +53,44 @@ ENUM_PARSER(parse_machine, "q35", "pc")
 ENUM_PARSER(parse_accel, "kvm", "tcg")
 ENUM_PARSER(parse_format, "raw", "qcow2")
 ENUM_PARSER(parse_mode, "user", "tap")
+ENUM_PARSER(parse_firmware, "bios", "uefi")
+
+/* cpu = host or a model name for QEMU's -cpu: a word, so that nothing after a comma (QEMU's
+ * CPU options and feature flags) or an '=' can ride along, never starting with '-' or '.' and
+ * never "help" (which would list the models and exit). Whether QEMU knows the model is QEMU's to
+ * say when it starts. */
+static int parse_cpu(const struct ini_pos *at, const struct ini_key *k, const char *value,
+		     void *field, struct perr *e)
+{
+	char b[128];
+
+	if (strpbrk(value, ",="))
+		return ini_fail(e, at, EX_DATAERR,
+				"%s: expected host or a CPU model name, without options (no ',' or '='), got \"%s\"",
+				k->name, shown(value, b));
+	if (!str_only(value, WORD_CHARS, VM_CPU_MAX) || value[0] == '-' || value[0] == '.' ||
+	    strcmp(value, "help") == 0)
+		return ini_fail(e, at, EX_DATAERR,
+				"%s: expected host or a CPU model name of 1-%d characters of A-Z a-z 0-9 . _ - (as qemu-system-x86_64 -cpu help lists them), got \"%s\"",
+				k->name, VM_CPU_MAX, shown(value, b));
+	return put(at, k, value, field, e);
+}
+ENUM_PARSER(parse_numa_policy, "any", "strict", "prefer")
+
+/* hugepages = 2M | 1G: the page size guest memory is backed with (a memfd of hugetlb pages);
+ * never a path or a count: the pool is the admin's (vm.ini(5)), the launcher only reads it. */
+static int parse_hugepages(const struct ini_pos *at, const struct ini_key *k, const char *value,
+			   void *field, struct perr *e)
+{
+	char b[128];
+
+	if (strcmp(value, "2M") == 0 || strcmp(value, "1G") == 0) {
+		*(unsigned *)field = value[1] == 'M' ? 2 : 1024;
+		return 0;
+	}
+	return ini_fail(e, at, EX_DATAERR, "%s: expected one of 2M, 1G, got \"%s\"", k->name,
+			shown(value, b));
+}
 
 /* The console on a UNIX socket, or none: stdio would hand QEMU the caller's terminal. */
 static int parse_serial(const struct ini_pos *at, const struct ini_key *k, const char *value,
@@ -236,8 +274,15 @@ static const struct ini_key vm_keys[] = {
 	VM("accel", parse_accel, accel),
 	VM("user", ini_parse_word, user),
 	VM("numa_node", parse_numa, numa_node),
+	VM("numa", parse_numa_policy, numa),
+	INI_KEY("hugepages", parse_hugepages, struct vm_config, hugepage_mib, 0),
 	VM("paused", ini_parse_bool, paused),
 	INI_KEY("hotplug_slots", parse_upto, struct vm_config, hotplug_slots, VM_HOTPLUG_MAX),
+	VM("firmware", parse_firmware, firmware),
+	VM("cpu", parse_cpu, cpu),
+	INI_KEY("sockets", parse_count, struct vm_config, sockets, 255), /* size: as cpus */
+	INI_KEY("cores", parse_count, struct vm_config, cores, 255),
+	INI_KEY("threads", parse_count, struct vm_config, threads, 255),
 };
 static const struct ini_key display_keys[] = {
 	VM("vnc", parse_vnc, vnc),
@@ -385,10 +430,20 @@ static int on_key(void *user, const struct ini_pos *at, const char *section, con
 			vm->accel_line = at->line;
 		else if (strcmp(key, "numa_node") == 0)
 			vm->numa_line = at->line;
+		else if (strcmp(key, "numa") == 0)
+			vm->numa_policy_line = at->line;
+		else if (strcmp(key, "hugepages") == 0)
+			vm->hugepages_line = at->line;
 		else if (strcmp(key, "user") == 0)
 			vm->user_line = at->line;
 		else if (strcmp(key, "hotplug_slots") == 0)
 			vm->hotplug_line = at->line;
+		else if (strcmp(key, "firmware") == 0)
+			vm->firmware_line = at->line;
+		else if (strcmp(key, "cpu") == 0)
+			vm->cpu_line = at->line;
+		else if (strcmp(key, "sockets") == 0 || strcmp(key, "cores") == 0 || strcmp(key, "threads") == 0)
+			vm->topology_line = at->line;
 		return strcmp(key, "user") == 0 ? allowed_user(at, vm->user, ps->host, e) : 0;
 	case S_DEVICES:
 		return on_device(ps, at, key, value, e);
@@ -422,6 +477,31 @@ static int on_key(void *user, const struct ini_pos *at, const char *section, con
 
 static const struct ini_ops vm_ops = { on_section, on_key };
 
+static unsigned given(unsigned n)
+{
+	return n ? n : 1;
+}
+
+/* cpu and the topology, once accel and cpus are known: cpu = host copies the host's CPU, which
+ * only KVM can; sockets * cores * threads, when any is given, is cpus exactly (a missing one
+ * counts 1), never left for QEMU to fill in. */
+static int cpu_finish(const struct vm_config *vm, struct perr *e)
+{
+	struct ini_pos at = { vm->file, vm->cpu_line };
+
+	if (strcmp(vm->cpu, "host") == 0 && strcmp(vm->accel, "tcg") == 0)
+		return ini_fail(e, &at, EX_DATAERR,
+				"cpu = host needs accel = kvm (TCG has no host CPU to pass on); expected max or a CPU model with accel = tcg");
+	at.line = vm->topology_line;
+	if ((vm->sockets || vm->cores || vm->threads) &&
+	    given(vm->sockets) * given(vm->cores) * given(vm->threads) != vm->cpus)
+		return ini_fail(e, &at, EX_DATAERR,
+				"expected sockets * cores * threads = cpus (%u), got %u * %u * %u = %u (one not given counts 1)",
+				vm->cpus, given(vm->sockets), given(vm->cores), given(vm->threads),
+				given(vm->sockets) * given(vm->cores) * given(vm->threads));
+	return 0;
+}
+
 /* What can only be checked once the whole file is read. */
 static int finish(struct parse_state *ps, struct perr *e)
 {
@@ -452,6 +532,14 @@ static int finish(struct parse_state *ps, struct perr *e)
 	at.line = vm->hotplug_line;
 	if (vm->hotplug_slots > 0 && strcmp(vm->machine, "q35") != 0)
 		return ini_fail(e, &at, EX_DATAERR, "hotplug_slots needs machine = q35 (PCIe root ports)");
+	if (cpu_finish(vm, e) < 0)
+		return -1;
+	/* a hugetlb backend is whole pages: QEMU would refuse it later, after devices moved */
+	at.line = vm->hugepages_line;
+	if (vm->hugepage_mib > 0 && vm->memory_mib % vm->hugepage_mib != 0)
+		return ini_fail(e, &at, EX_DATAERR, "hugepages = %s: expected memory in whole %s pages, got %llu MiB",
+				vm->hugepage_mib == 2 ? "2M" : "1G", vm->hugepage_mib == 2 ? "2M" : "1G",
+				vm->memory_mib);
 	for (size_t i = 0; i < vm->n_net; i++)
 		if (!vm->net[i].mac[0])
 			vm_mac(vm->name, (unsigned)i, vm->net[i].mac);
@@ -502,7 +590,9 @@ int vm_parse(const char *text, size_t len, const char *name, const struct host_c
 	strcpy(vm->machine, "q35");
 	strcpy(vm->accel, "kvm");
 	strcpy(vm->serial, "none");
+	strcpy(vm->firmware, "bios");
 	vm->numa_node = -1;
+	strcpy(vm->numa, "any");
 	if (ini_read_mem(text, len, name, &vm_ops, &ps, e) < 0)
 		return -1;
 	return finish(&ps, e);

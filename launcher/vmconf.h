@@ -16,6 +16,7 @@
 #define VM_NET_MAX 4
 #define VM_PATH_MAX 256
 #define VM_HOTPLUG_MAX 16 /* hotplug_slots */
+#define VM_CPU_MAX 32     /* a -cpu model name */
 
 struct vm_request {       /* one [devices] line */
 	char model[MODEL_NAME_MAX + 1]; /* "" for an explicit address */
@@ -51,13 +52,20 @@ struct vm_config {
 	char accel[8];    /* kvm | tcg */
 	char user[USER_NAME_MAX + 1]; /* "" : the host's run_as */
 	int numa_node;    /* -1: any */
+	char numa[8];     /* any | strict | prefer ("" as any): see numa.h */
+	unsigned hugepage_mib; /* 0: none; 2 or 1024 (hugepages = 2M | 1G) */
 	bool paused;      /* start with -S (tests, debugging) */
 	unsigned hotplug_slots; /* empty pcie-root-ports pcipass.hp0.. for --attach (q35) */
+	char firmware[8]; /* bios (SeaBIOS, QEMU's own) | uefi (the host's OVMF, per-VM variables) */
+	char cpu[VM_CPU_MAX + 1]; /* "" the default: host with kvm, max with tcg */
+	unsigned sockets, cores, threads; /* 0: not given (then 1, when another is given) */
+	int firmware_line, cpu_line, topology_line; /* topology: the last of sockets/cores/threads */
 	bool vnc;         /* a VNC server on <state_dir>/vms/<name>.vnc/socket (UNIX only) */
 	char serial[8];   /* none | socket: <state_dir>/vms/<name>.console */
 	char kernel[VM_PATH_MAX], initrd[VM_PATH_MAX], append[VM_PATH_MAX];
 	int kernel_line, initrd_line; /* where they were given, for messages */
 	int accel_line, user_line, numa_line, hotplug_line; /* likewise (0: not given), for --dry-run's */
+	int numa_policy_line, hugepages_line;
 	unsigned vm_seen, display_seen, boot_seen;
 	size_t n_req, n_disk, n_net;
 	struct vm_request req[VM_REQ_MAX];

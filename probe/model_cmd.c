@@ -11,6 +11,7 @@
 #include "atomic.h"
 #include "claim.h"
 #include "config.h"
+#include "facts.h"
 #include "report.h"
 #include "update.h"
 
@@ -87,10 +88,17 @@ static int create(const struct host_config *c, char **arg, const char *subsys, b
 	    atomic_create(path, text, strlen(text), 0644, e) == 0)
 		r = 0;
 	close(lock);
-	models_free(&ms);
-	if (r < 0)
+	if (r < 0) {
+		models_free(&ms);
 		return e->code ? -1 : fail(e, EX_SOFTWARE, "cannot render the model");
+	}
 	printf("created model %s (%s, %04x:%04x) in %s\n", m.name, m.dev_type, m.vendor, m.device, path);
+	/* created all the same: the admin may mean it (allow_host_critical), and the launcher
+	 * refuses the device otherwise; the warning says which devices, now, not at launch */
+	if (fflush(stdout) != 0)
+		stdout_die();
+	facts_warn_critical(c, &ms, m.name);
+	models_free(&ms);
 	return after(c, probe, e);
 }
 

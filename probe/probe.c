@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "facts.h"
 #include "report.h"
 #include "scan.h"
 #include "update.h"
@@ -43,6 +44,11 @@ static int show_all(const struct host_config *c, bool json, struct perr *e)
 		models_free(&ms);
 		return -1;
 	}
+	if (facts_scan(c, &ms, &s, false, e) < 0) {
+		scan_free(&s);
+		models_free(&ms);
+		return -1;
+	}
 	report_all(&s, &ms, c, json, &b);
 	emit(&b);
 	scan_free(&s);
@@ -54,6 +60,7 @@ static int show_list(const struct host_config *c, bool json, struct perr *e)
 {
 	struct inventory inv = { 0 };
 	struct claim_info *ci;
+	health_why *sick;
 	struct sbuf b = { 0 };
 
 	if (inventory_load(c->inventory, &inv, e) < 0) {
@@ -64,8 +71,11 @@ static int show_list(const struct host_config *c, bool json, struct perr *e)
 		inventory_free(&inv);
 		return -1;
 	}
-	report_list(&inv, ci, json, &b);
+	if ((sick = facts_health(c, &inv)) == NULL)
+		die(EX_OSERR, "out of memory");
+	report_list(&inv, ci, sick, c, json, &b);
 	emit(&b);
+	free(sick);
 	free(ci);
 	inventory_free(&inv);
 	return 0;

@@ -6,6 +6,7 @@
 
 #include "claim.h"
 #include "config.h"
+#include "health.h"
 #include "inventory.h"
 #include "model.h"
 #include "scan.h"
@@ -15,19 +16,29 @@
 int match_inventory(const struct scan *s, const struct model_set *ms, const struct host_config *c,
 		    struct inventory *inv, struct perr *e) MUST_CHECK;
 
-/* `pcipass-probe --all`: every device, with its names and the model it matches. */
+/* `pcipass-probe --all`: every device, with its names and the model it matches; under a
+ * device facts_scan gave facts to, a line of them, and one saying why the host needs it. */
 void report_all(const struct scan *s, const struct model_set *ms, const struct host_config *c,
 		bool json, struct sbuf *out);
 
-/* `pcipass-probe --list`: the inventory's devices with their claims (claims[i] for dev[i]). */
-void report_list(const struct inventory *inv, const struct claim_info *claims, bool json,
+/* A device's health mark ("" none), one per inventory device. */
+typedef char health_why[HEALTH_WHY_MAX];
+
+/* `pcipass-probe --list`: the inventory's devices with their claims (claims[i] for dev[i]),
+ * health marks (unhealthy[i]; NULL: none), host-critical reasons (allowed or not by c's
+ * allow_host_critical; c may be NULL) and facts. */
+void report_list(const struct inventory *inv, const struct claim_info *claims,
+		 const health_why *unhealthy, const struct host_config *c, bool json,
 		 struct sbuf *out);
 
 /* node_exporter textfile: device counts by model, type, NUMA node and state (free or claimed);
- * one pcipass_device_info series per device (free, claimed or unreleased); the launch-failure
- * counter (left out when launch_failures < 0: unknown); the probe's success and time. */
-void report_prom(const struct inventory *inv, const struct claim_info *claims, bool ok,
-		 long long now, long long launch_failures, struct sbuf *out);
+ * one pcipass_device_info series per device (free, claimed or unreleased); per device whether
+ * the host uses it and whether it is marked unhealthy (unhealthy may be NULL), its AER counts,
+ * BAR sizes and PCIe link, where known; the launch-failure counter (left out when
+ * launch_failures < 0: unknown); the probe's success and time. */
+void report_prom(const struct inventory *inv, const struct claim_info *claims,
+		 const health_why *unhealthy, bool ok, long long now, long long launch_failures,
+		 struct sbuf *out);
 
 /* `pcipass-model list`. */
 void report_models(const struct model_set *ms, bool json, struct sbuf *out);

@@ -15,6 +15,10 @@ struct pci_found {
 	int numa_node;        /* -1: unknown */
 	char driver[DRIVER_MAX];
 	char *names;          /* with SCAN_NAMES: "class name\0vendor name\0device name\0" */
+	/* filled by facts_scan (facts.h) for --all, not by the scan */
+	bool has_facts;       /* pci holds the device's facts */
+	struct pcidev_info pci;
+	char host_critical[HOSTUSE_WHY_MAX]; /* "" the host does not use it */
 };
 
 struct scan {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "atomic.h"
+#include "facts.h"
 #include "inifile.h"
 #include "report.h"
 #include "scan.h"
@@ -49,13 +50,18 @@ static int write_prom(const char *prom, const struct host_config *c, const struc
 		      bool ok, time_t now, struct perr *e)
 {
 	struct claim_info *ci = NULL;
+	health_why *sick = NULL;
 	struct sbuf b = { 0 };
 	long long failures = c ? stats_get(c->state_dir, "launch_failures") : -1;
 	int lock, r = -1;
 
 	if (ok && (ci = claims_of(c->state_dir, inv, e)) == NULL)
 		return -1;
-	report_prom(inv, ci, ok, (long long)now, failures, &b);
+	if (ok && (sick = facts_health(c, inv)) == NULL) {
+		free(ci);
+		return fail(e, EX_OSERR, "out of memory");
+	}
+	report_prom(inv, ci, sick, ok, (long long)now, failures, &b);
 	if (b.oom)
 		fail(e, EX_OSERR, "out of memory");
 	else if ((lock = file_lock(prom, e)) >= 0) {
@@ -63,6 +69,7 @@ static int write_prom(const char *prom, const struct host_config *c, const struc
 		close(lock);
 	}
 	sbuf_free(&b);
+	free(sick);
 	free(ci);
 	return r;
 }
@@ -95,7 +102,7 @@ int probe_update(const struct host_config *c, bool quiet, const char *prom,
 		    scan_bus(c->sysfs_root, c->pci_ids, quiet ? SCAN_QUIET : 0, &s, e) < 0)
 			goto out;
 	}
-	if (match_inventory(&s, &ms, c, &inv, e) < 0)
+	if (match_inventory(&s, &ms, c, &inv, e) < 0 || facts_inventory(c, &inv, quiet, e) < 0)
 		goto out;
 	res->devices = inv.n;
 	res->vanished = s.vanished;

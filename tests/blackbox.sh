@@ -10,7 +10,9 @@ trap 'rm -f "$RESULTS"' EXIT
 status=0
 for t in tests/t-*.sh; do
 	echo "== $t"
+	start=$SECONDS
 	bash "$t" || status=1
+	echo "== $t: $((SECONDS - start)) s"
 done
 p=$(grep -c '^pass$' "$RESULTS")
 f=$(grep -c '^fail$' "$RESULTS")

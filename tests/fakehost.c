@@ -9,7 +9,10 @@
  *
  *   devices/pciDDDD:00/<addr>/   vendor device class revision subsystem_{vendor,device} irq
  *                                resource numa_node config driver_override enable local_cpulist
- *                                modalias, and the links subsystem, iommu_group, driver
+ *                                modalias, and the links subsystem, iommu_group, driver;
+ *                                reset reset_method power_state, and when asked for
+ *                                {current,max}_link_{speed,width} aer_dev_* boot_vga
+ *   class/{block,net,tty}/<name>, dev/block/<maj:min>   what the host uses on a device
  *   bus/pci/devices/<addr>       -> ../../../devices/pciDDDD:00/<addr>
  *   bus/pci/drivers/<drv>/       bind unbind new_id remove_id, and <addr> -> the device
  *   bus/pci/drivers_probe, rescan, drivers_autoprobe; bus/pci/drivers/vfio-pci/ always
@@ -59,6 +62,19 @@ struct dev {
 	bool vanished;            /* listed in bus/pci/devices, directory gone */
 	unsigned sec, sub;        /* PCI-to-PCI bridges: secondary and subordinate bus */
 	unsigned line;            /* in the description, for messages */
+	/* the facts pcipass-probe records (key=value columns; dev_defaults() says what is there
+	 * when a line does not say) */
+	char reset[64];           /* reset_method's methods, space-separated; "" no reset at all;
+				   * "-" a kernel before 5.15 (`reset` alone); "=" an empty list */
+	char power[16];           /* power_state; "" no file */
+	int speed[2], width[2];   /* PCIe link now and at most: tenths of GT/s, lanes; -1 no file */
+	long long aer[3];         /* AER totals (correctable, nonfatal, fatal); -1 no files */
+	int boot_vga;             /* -1 no file */
+	unsigned long long bar0;  /* BAR 0's size (bytes, a power of two) */
+	char block[32];           /* a disk on the device: its name, */
+	unsigned bmaj, bmin;      /* and device number; "" none */
+	char net[16];             /* a network interface on the device; "" none */
+	char tty[16];             /* a serial port on the device; "" none */
 };
 
 struct host {
@@ -174,21 +190,127 @@ static const char *shown(const char *s)
 	return buf;
 }
 
+/* What a device has when its line says nothing more: a kernel of today that can reset it
+ * (flr), in D0, its one 16 MiB BAR; no link, AER or boot_vga files, nothing the host uses. */
+static void dev_defaults(struct dev *d)
+{
+	if (d->class >> 16 != 0x06)
+		strcpy(d->reset, "flr");
+	strcpy(d->power, "D0");
+	d->speed[0] = d->speed[1] = d->width[0] = d->width[1] = -1;
+	d->aer[0] = d->aer[1] = d->aer[2] = -1;
+	d->boot_vga = -1;
+	d->bar0 = 16u << 20;
+}
+
+/* "8.0x16": a speed in GT/s with one decimal and a width into tenths and lanes. */
+static int parse_link(const char *s, int *speed, int *width)
+{
+	long whole, lanes;
+	char w[8];
+	const char *dot = strchr(s, '.'), *x = strchr(s, 'x');
+
+	if (dot == NULL || x != dot + 2 || dot - s > 3 || dot == s || dot[1] < '0' || dot[1] > '9')
+		return -1;
+	memcpy(w, s, (size_t)(dot - s));
+	w[dot - s] = '\0';
+	if (parse_long(w, 0, 999, &whole) < 0 || parse_long(x + 1, 0, 63, &lanes) < 0 || w[0] == '-')
+		return -1;
+	*speed = (int)(whole * 10 + (dot[1] - '0'));
+	*width = (int)lanes;
+	return 0;
+}
+
+/* One key=value column after the seven; on error a message in msg. */
+static MUST_CHECK int parse_fact(char *kv, struct dev *d, char *msg, size_t size)
+{
+	char *v = strchr(kv, '='), *slash;
+	long a, b, c;
+
+	if (v == NULL)
+		goto bad;
+	*v++ = '\0';
+	if (strcmp(kv, "reset") == 0) {
+		if (strlen(v) >= sizeof(d->reset) || strspn(v, "abcdefghijklmnopqrstuvwxyz_,") != strlen(v) || !*v)
+			goto bad;
+		strcpy(d->reset, strcmp(v, "none") == 0 ? "" : strcmp(v, "old") == 0 ? "-" :
+				 strcmp(v, "empty") == 0 ? "=" : v);
+		for (char *p = d->reset; *p; p++)
+			*p = *p == ',' ? ' ' : *p;
+	} else if (strcmp(kv, "power") == 0) {
+		if (strlen(v) >= sizeof(d->power) || !*v || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") != strlen(v))
+			goto bad;
+		strcpy(d->power, strcmp(v, "-") == 0 ? "" : v);
+	} else if (strcmp(kv, "link") == 0) {
+		if ((slash = strchr(v, '/')) == NULL)
+			goto bad;
+		*slash = '\0';
+		if (parse_link(v, &d->speed[0], &d->width[0]) < 0 || parse_link(slash + 1, &d->speed[1], &d->width[1]) < 0)
+			goto bad;
+	} else if (strcmp(kv, "aer") == 0) {
+		char *p2 = strchr(v, '/'), *p3 = p2 ? strchr(p2 + 1, '/') : NULL;
+		if (p3 == NULL)
+			goto bad;
+		*p2 = *p3 = '\0';
+		if (parse_long(v, 0, 1000000000, &a) < 0 || parse_long(p2 + 1, 0, 1000000000, &b) < 0 ||
+		    parse_long(p3 + 1, 0, 1000000000, &c) < 0 || v[0] == '-' || p2[1] == '-' || p3[1] == '-')
+			goto bad;
+		d->aer[0] = a, d->aer[1] = b, d->aer[2] = c;
+	} else if (strcmp(kv, "boot_vga") == 0) {
+		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
+			goto bad;
+		d->boot_vga = v[0] - '0';
+	} else if (strcmp(kv, "bar0") == 0) {
+		static const char units[] = "KMG";
+		size_t n = strlen(v);
+		const char *u = n ? strchr(units, v[n - 1]) : NULL;
+		char num[16];
+		if (u == NULL || n < 2 || n > sizeof(num))
+			goto bad;
+		memcpy(num, v, n - 1);
+		num[n - 1] = '\0';
+		if (parse_long(num, 1, 1023, &a) < 0 || (a & (a - 1)) || num[0] == '-')
+			goto bad;
+		d->bar0 = (unsigned long long)a << (10 * (u - units + 1));
+	} else if (strcmp(kv, "block") == 0) {
+		char name[32];
+		unsigned ma, mi;
+		int used = 0;
+		if (sscanf(v, "%31[a-z0-9]:%u:%u%n", name, &ma, &mi, &used) != 3 || v[used] != '\0' ||
+		    ma == 0 || ma > 4095 || mi > 1048575)
+			goto bad;
+		strcpy(d->block, name);
+		d->bmaj = ma, d->bmin = mi;
+	} else if (strcmp(kv, "net") == 0 || strcmp(kv, "tty") == 0) {
+		char *to = kv[0] == 'n' ? d->net : d->tty;
+		if (strlen(v) >= sizeof(d->net) || !*v || strspn(v, "abcdefghijklmnopqrstuvwxyzS0123456789") != strlen(v))
+			goto bad;
+		strcpy(to, v);
+	} else {
+		goto bad;
+	}
+	return 0;
+bad:
+	snprintf(msg, size, "expected `vanished` or KEY=VALUE with KEY reset, power, link, aer, boot_vga, "
+		 "bar0, block, net or tty (see the usage), got \"%s%s%s\"", shown(kv), v ? "=" : "", v ? shown(v) : "");
+	return -1;
+}
+
 /* Split one description line into d; on error a message "column: expected ..., got ..." in msg. */
 static MUST_CHECK int parse_line(char *line, struct dev *d, char *msg, size_t size)
 {
-	char *col[9], *save = NULL;
+	char *col[17], *save = NULL;
 	int n = 0;
 	long v;
 
-	for (char *w = strtok_r(line, " \t\r", &save); w != NULL && n < 9;
+	for (char *w = strtok_r(line, " \t\r", &save); w != NULL && n < 17;
 	     w = strtok_r(NULL, " \t\r", &save))
 		col[n++] = w;
-	if (n < 7 || n > 8) {
+	if (n < 7 || n > 16) {
 		snprintf(msg, size,
 			 "expected 7 columns (address class vendor:device subsystem iommu_group numa "
-			 "driver) and an optional `vanished`, got %s%d",
-			 n == 9 ? "more than " : "", n == 9 ? 8 : n);
+			 "driver) and optional `vanished` and KEY=VALUE ones, got %s%d",
+			 n == 17 ? "more than " : "", n == 17 ? 16 : n);
 		return -1;
 	}
 	memset(d, 0, sizeof(*d));
@@ -244,13 +366,12 @@ static MUST_CHECK int parse_line(char *line, struct dev *d, char *msg, size_t si
 		}
 		memcpy(d->driver, col[6], len + 1);
 	}
-	if (n == 8) {
-		if (strcmp(col[7], "vanished") != 0) {
-			snprintf(msg, size, "column 8: expected `vanished` or nothing, got \"%s\"",
-				 shown(col[7]));
+	dev_defaults(d);
+	for (int i = 7; i < n; i++) {
+		if (strcmp(col[i], "vanished") == 0)
+			d->vanished = true;
+		else if (parse_fact(col[i], d, msg, size) < 0)
 			return -1;
-		}
-		d->vanished = true;
 	}
 	return 0;
 }
@@ -474,6 +595,7 @@ static MUST_CHECK int synth(struct host *h, unsigned n)
 			d.sv = kinds[k].sv, d.sd = kinds[k].sd, d.has_subsys = true;
 			strcpy(d.driver, kinds[k].driver);
 		}
+		dev_defaults(&d);
 		if (add_dev(h, &d) < 0)
 			return -1;
 	}
@@ -630,7 +752,7 @@ static MUST_CHECK int write_resource(struct tree *t, int dir, const struct dev *
 		unsigned long long start = 0, end = 0, flags = 0;
 		if (i == 0 && has_bar(d)) {
 			start = bar_base(idx);
-			end = start + 0xffffff;
+			end = start + d->bar0 - 1;
 			flags = 0x14220c; /* MEM | PREFETCH | MEM_64 | SIZEALIGN, PCI bits 0xc */
 		}
 		o += (size_t)snprintf(text + o, sizeof(text) - o, "0x%016llx 0x%016llx 0x%016llx\n", start,
@@ -666,6 +788,76 @@ static MUST_CHECK int driver_dir(struct tree *t, const char *drv)
 	return 0;
 }
 
+/* The files of what pcipass-probe records beyond the ids: reset, power, link, AER, boot VGA,
+ * as a 6.1 kernel writes them. */
+static MUST_CHECK int write_facts(struct tree *t, int fd, const struct dev *d)
+{
+	static const char *const aer_file[3] = { "aer_dev_correctable", "aer_dev_nonfatal", "aer_dev_fatal" };
+	static const char *const aer_total[3] = { "COR", "NONFATAL", "FATAL" };
+
+	if (d->reset[0] && put(t, fd, "reset", "", 0) < 0)
+		return -1;
+	if (d->reset[0] && d->reset[0] != '-' &&
+	    (d->reset[0] == '=' ? put(t, fd, "reset_method", "", 0) : putf(t, fd, "reset_method", "%s\n", d->reset)) < 0)
+		return -1;
+	if (d->power[0] && putf(t, fd, "power_state", "%s\n", d->power) < 0)
+		return -1;
+	if (d->speed[0] >= 0 &&
+	    (putf(t, fd, "current_link_speed", "%d.%d GT/s PCIe\n", d->speed[0] / 10, d->speed[0] % 10) < 0 ||
+	     putf(t, fd, "current_link_width", "%d\n", d->width[0]) < 0 ||
+	     putf(t, fd, "max_link_speed", "%d.%d GT/s PCIe\n", d->speed[1] / 10, d->speed[1] % 10) < 0 ||
+	     putf(t, fd, "max_link_width", "%d\n", d->width[1]) < 0))
+		return -1;
+	for (int k = 0; k < 3; k++)
+		if (d->aer[k] >= 0 && putf(t, fd, aer_file[k], "%s 0\nTOTAL_ERR_%s %lld\n",
+					   k == 0 ? "RxErr" : "Undefined", aer_total[k], d->aer[k]) < 0)
+			return -1;
+	if (d->boot_vga >= 0 && putf(t, fd, "boot_vga", "%d\n", d->boot_vga) < 0)
+		return -1;
+	return 0;
+}
+
+/* What the host uses on the device: <dev>/KIND/NAME, and the link <class>/NAME (and for a disk
+ * dev/block/MAJ:MIN) to it, as hostuse.c follows them. */
+static MUST_CHECK int host_link(struct tree *t, int fd, const char *rel, const char *kind,
+				const char *cls, const char *name)
+{
+	char path[256], target[256];
+
+	snprintf(path, sizeof(path), "%s/%s", kind, name);
+	if (make_dir(t, fd, kind) < 0 || new_dir(t, fd, path) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "class/%s", cls);
+	if (make_dir(t, t->root, "class") < 0 || make_dir(t, t->root, path) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "class/%s/%s", cls, name);
+	snprintf(target, sizeof(target), "../../%s/%s/%s", rel, kind, name);
+	return link_at(t, target, t->root, path);
+}
+
+static MUST_CHECK int write_uses(struct tree *t, int fd, const struct dev *d, const char *rel)
+{
+	char path[256], target[256];
+
+	if (d->block[0]) {
+		if (host_link(t, fd, rel, "block", "block", d->block) < 0)
+			return -1;
+		snprintf(path, sizeof(path), "block/%s/dev", d->block);
+		if (putf(t, fd, path, "%u:%u\n", d->bmaj, d->bmin) < 0 || make_dir(t, t->root, "dev") < 0 ||
+		    make_dir(t, t->root, "dev/block") < 0)
+			return -1;
+		snprintf(path, sizeof(path), "dev/block/%u:%u", d->bmaj, d->bmin);
+		snprintf(target, sizeof(target), "../../%s/block/%s", rel, d->block);
+		if (link_at(t, target, t->root, path) < 0)
+			return -1;
+	}
+	if (d->net[0] && host_link(t, fd, rel, "net", "net", d->net) < 0)
+		return -1;
+	if (d->tty[0] && host_link(t, fd, rel, "tty", "tty", d->tty) < 0)
+		return -1;
+	return 0;
+}
+
 /* The attribute files of one device, in its directory fd. idx places its BAR and interrupt. */
 static MUST_CHECK int write_attrs(struct tree *t, int fd, const struct dev *d, size_t idx)
 {
@@ -687,6 +879,10 @@ static MUST_CHECK int write_attrs(struct tree *t, int fd, const struct dev *d, s
 		return -1;
 	if (d->has_subsys && (putf(t, fd, "subsystem_vendor", "0x%04x\n", d->sv) < 0 ||
 			      putf(t, fd, "subsystem_device", "0x%04x\n", d->sd) < 0))
+		return -1;
+	/* an endpoint the kernel can reset, as most are (dev_defaults): pcipass-run refuses one
+	 * it cannot (tests write other contents over it) */
+	if (write_facts(t, fd, d) < 0)
 		return -1;
 	switch (d->numa_mode) {
 	case NUMA_VALUE:
@@ -762,7 +958,8 @@ static MUST_CHECK int write_dev(struct tree *t, const struct dev *d, size_t idx)
 		return -1;
 	if ((fd = openat(t->root, rel, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return fail(t, rel);
-	r = write_attrs(t, fd, d, idx) < 0 || write_links(t, fd, d, addr, rel) < 0 ? -1 : 0;
+	r = write_attrs(t, fd, d, idx) < 0 || write_links(t, fd, d, addr, rel) < 0 ||
+	    write_uses(t, fd, d, rel) < 0 ? -1 : 0;
 	close(fd);
 	t->dev = "";
 	return r;
@@ -849,10 +1046,13 @@ static void usage(FILE *to)
 		"       fakehost --synth N OUTDIR\n"
 		"Write a fake sysfs tree (bus/pci, devices, kernel/iommu_groups) at OUTDIR, which must\n"
 		"not exist or be empty: from DESC_FILE, one device per line\n"
-		"  address class vendor:device subsystem iommu_group numa driver [vanished]\n"
-		"  0000:3b:00.0 1200 19e5:d801 19e5:0100 17 0 -\n"
+		"  address class vendor:device subsystem iommu_group numa driver [vanished] [KEY=VALUE...]\n"
+		"  0000:3b:00.0 1200 19e5:d801 19e5:0100 17 0 - link=8.0x8/16.0x16 aer=0/0/0\n"
 		"(subsystem, iommu_group, driver: - for none; numa: a node, -1, - for no file, ! for an\n"
-		"unreadable one; see conf/example-host.txt), or a deterministic host of N devices (0-%d).\n",
+		"unreadable one; see conf/example-host.txt), or a deterministic host of N devices (0-%d).\n"
+		"KEY=VALUE: reset=flr,bus|none|old|empty (default flr; bridges none), power=D0|D3cold|-\n"
+		"(default D0), link=CUR/MAX as 8.0x8, aer=COR/NONFATAL/FATAL, boot_vga=0|1, bar0=16M\n"
+		"(default 16M), and what the host uses on it: block=sda:8:0, net=eth0, tty=ttyS4.\n",
 		MAX_DEVICES);
 }
 

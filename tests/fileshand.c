@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 			    (f->src = sock_listen(path, &e)) < 0)
 				die_perr(&e);
 	}
-	if (files_open(&host, &vm, &h, &e) < 0 || qemu_argv(&host, &vm, NULL, 0, &h, &a, &e) < 0)
+	if (files_open(&host, &vm, &h, &e) < 0 || qemu_argv(&host, &vm, NULL, 0, &h, NULL, &a, &e) < 0)
 		die_perr(&e);
 	handover_show(&h, &b);
 	argv_show(&a, &b);

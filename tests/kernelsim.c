@@ -12,7 +12,11 @@
  *     it; else the override's driver takes it, if that driver is there (a module not loaded
  *     binds nothing, and the write still succeeds); without an override nothing binds here;
  *   - <dev>/vfio/<group> appears (the caller's, 0600) when the first device of the group binds to
- *     vfio-pci and goes when the last one leaves; in between its owner and mode are left be.
+ *     vfio-pci and goes when the last one leaves; in between its owner and mode are left be;
+ *   - <dev>/reset_method (drivers/pci/pci.c reset_method_store, 6.x): "default" puts back the
+ *     methods the device offers (the fake file <dev>/.sim_reset_offered, "flr" when absent); a
+ *     list of names sets it, EINVAL when one is not offered (PCIPASS_SIM_RESET_SKIP set: as 5.15
+ *     to 5.19 did, such a name is skipped and the write succeeds with the rest).
  * Knobs:
  *   PCIPASS_SIM_SYSFS  the fake sysfs root (required; other writes pass through untouched)
  *   PCIPASS_SIM_DEV    the fake /dev
@@ -210,6 +214,42 @@ static int unbind_store(const char *root, const char *addr, const char *drv)
 	return detach(root, addr, drv);
 }
 
+/* pci.c reset_method_store: a list of offered methods, or "default". */
+static int reset_store(const char *root, const char *path, int fd, const char *arg)
+{
+	char offered[256] = "flr", p[PATH_MAX], list[256], *w, *save = NULL;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%.*s/.sim_reset_offered", (int)(strrchr(path, '/') - path), path);
+	if ((f = fopen(p, "re"))) {
+		if (!fgets(offered, sizeof(offered), f))
+			offered[0] = '\0';
+		fclose(f);
+		offered[strcspn(offered, "\n")] = '\0';
+	}
+	(void)root;
+	snprintf(list, sizeof(list), "%s", strcmp(arg, "default") == 0 ? offered : arg);
+	char kept[256] = "";
+	for (char *s = list; (w = strtok_r(s, " ", &save)); s = NULL) {
+		char o[256], *ow, *osave = NULL;
+		int found = 0;
+		snprintf(o, sizeof(o), "%s", offered);
+		for (char *os = o; (ow = strtok_r(os, " ", &osave)); os = NULL)
+			found |= strcmp(ow, w) == 0;
+		if (!found && !env("PCIPASS_SIM_RESET_SKIP")) {
+			errno = EINVAL;
+			return -1;
+		}
+		if (found && strlen(kept) + strlen(w) + 2 < sizeof(kept))
+			strcat(strcat(kept, kept[0] ? " " : ""), w);
+	}
+	snprintf(list, sizeof(list), "%s%s", kept, kept[0] ? "\n" : "");
+	if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0 ||
+	    real_write(fd, list, strlen(list)) != (ssize_t)strlen(list))
+		return -1;
+	return 0;
+}
+
 /* bus.c drivers_probe_store: a device with a driver keeps it; otherwise the driver that
  * matches takes it, when there is one (here: the override's, when its module is "loaded"). */
 static int probe_store(const char *root, const char *addr)
@@ -244,7 +284,7 @@ ssize_t write(int fd, const void *buf, size_t n)
 	base = strrchr(path, '/') + 1;
 	if (strncmp(path, rroot, strlen(rroot)) != 0 ||
 	    (strcmp(base, "driver_override") && strcmp(base, "bind") && strcmp(base, "unbind") &&
-	     strcmp(base, "drivers_probe")))
+	     strcmp(base, "drivers_probe") && strcmp(base, "reset_method")))
 		return real_write(fd, buf, n);
 	ops++;
 	if ((count = env("PCIPASS_SIM_COUNT"))) {
@@ -260,6 +300,8 @@ ssize_t write(int fd, const void *buf, size_t n)
 	}
 	snprintf(arg, sizeof(arg), "%.*s", (int)(n < 63 ? n : 63), (const char *)buf);
 	arg[strcspn(arg, "\n")] = '\0';
+	if (strcmp(base, "reset_method") == 0)
+		return reset_store(root, path, fd, arg) < 0 ? -1 : (ssize_t)n;
 	if (strcmp(base, "driver_override") == 0) {
 		if (ftruncate(fd, 0) < 0)
 			return -1;

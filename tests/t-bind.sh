@@ -18,13 +18,13 @@ mkhost bind "$ROOT/conf/example-host.txt" || { failt "mkhost"; exit 1; }
 before=$(state 0000:03:00.0)
 export PCIPASS_SIM_COUNT=$TMPROOT/ops
 orig=$(bt bind "$H/sys" "$H/dev" 0000:03:00.0 6)
-check "bind: reports the original driver" test "$orig" = mgag200
+check "bind: reports the original driver" test "$orig" = ast
 check "bind: now on vfio-pci" test "$(driver 0000:03:00.0)" = vfio-pci
 check "bind: the group's VFIO device appeared" test -e "$H/dev/vfio/6"
 check "bind: through driver_override, unbind, drivers_probe; never new_id" \
 	test "$(awk '{print $2}' "$TMPROOT/ops" | tr '\n' ' ')" = "driver_override unbind drivers_probe "
-bt unbind "$H/sys" 0000:03:00.0 mgag200
-check "unbind: back to mgag200, no override, no VFIO device" test "$(state 0000:03:00.0)" = "$before"
+bt unbind "$H/sys" 0000:03:00.0 ast
+check "unbind: back to ast, no override, no VFIO device" test "$(state 0000:03:00.0)" = "$before"
 orig=$(bt bind "$H/sys" "$H/dev" 0000:3b:00.0 17)
 check "bind of an unbound device: original is none" test "$orig" = -
 check "bind of an unbound device: on vfio-pci" test "$(driver 0000:3b:00.0)" = vfio-pci
@@ -42,7 +42,7 @@ for n in 1 2 3; do
 	check "fault at write $n: bind fails (71)" test $st = 71
 	check "fault at write $n: one line naming the write and the error" \
 		grep -q "^bindtool: writing .* Device or resource busy$" "$TMPROOT/err"
-	bt unbind "$H/sys" 0000:03:00.0 mgag200 2>"$TMPROOT/err"
+	bt unbind "$H/sys" 0000:03:00.0 ast 2>"$TMPROOT/err"
 	check "fault at write $n: the undo succeeds, writing nothing the kernel refuses" test $? = 0
 	check "fault at write $n: after the undo the device is as it was" test "$(state 0000:03:00.0)" = "$before"
 done
@@ -51,14 +51,14 @@ done
 # refuses the rebind, as the override still names vfio-pci) and reports it
 mkhost undo "$ROOT/conf/example-host.txt" >/dev/null || { failt "mkhost undo"; exit 1; }
 bt bind "$H/sys" "$H/dev" 0000:03:00.0 6 >/dev/null
-PCIPASS_SIM_FAIL=2 bt unbind "$H/sys" 0000:03:00.0 mgag200 2>"$TMPROOT/err"
+PCIPASS_SIM_FAIL=2 bt unbind "$H/sys" 0000:03:00.0 ast 2>"$TMPROOT/err"
 check "undo, failing unbind: reported (71)" test $? = 71
 check "undo, failing unbind: still on vfio-pci, named in the error" \
 	bash -c "[ \"\$(basename \"\$(readlink '$H/sys/bus/pci/devices/0000:03:00.0/driver')\")\" = vfio-pci ] && grep -q unbind '$TMPROOT/err'"
-bt unbind "$H/sys" 0000:03:00.0 mgag200
-check "undo again: back on mgag200" test "$(driver 0000:03:00.0)" = mgag200
+bt unbind "$H/sys" 0000:03:00.0 ast
+check "undo again: back on ast" test "$(driver 0000:03:00.0)" = ast
 bt bind "$H/sys" "$H/dev" 0000:03:00.0 6 >/dev/null
-PCIPASS_SIM_FAIL=1 bt unbind "$H/sys" 0000:03:00.0 mgag200 2>"$TMPROOT/err"
+PCIPASS_SIM_FAIL=1 bt unbind "$H/sys" 0000:03:00.0 ast 2>"$TMPROOT/err"
 check "undo, failing override: reported (71)" test $? = 71
 check "undo, failing override: off vfio-pci at least" test "$(driver 0000:03:00.0)" != vfio-pci
 

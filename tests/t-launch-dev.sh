@@ -116,6 +116,40 @@ check "--release: no claim, no uid lease, no VFIO device left" \
 	test -z "$(ls "$H/run/claims" "$H/run/ids" "$H/dev/vfio" 2>/dev/null | grep -v ':$' | grep .)"
 check "--release: one line per device, with the VM's name" test "$(grep -c '^pcipass-run: vm d1: .*released' "$TMPROOT/rel")" = 2
 
+# --- a model's launch keys (issue 12): a whole slot, its reset methods, its ROM ---
+cat >"$TMPROOT/slot.host" <<'HOST'
+0000:00:00.0  0600  8086:2020  8086:0000  0   0  -
+0000:60:00.0  1200  19e5:d811  19e5:0100  60  0  npudrv  reset=flr,bus
+0000:60:00.1  0403  19e5:d812  19e5:0100  60  0  snd_hda_intel
+HOST
+host_with slot "$TMPROOT/slot.host"
+mkdir -p "$H/rom"
+printf '\x55\xaa-a ROM of 16 bytes' | head -c 16 >"$H/rom/npu2.rom"
+printf 'flr bus\n' >"$H/sys/bus/pci/devices/0000:60:00.0/.sim_reset_offered"
+printf '[NPU2]\ndev_type = NPU\nvendor_id = 19e5\ndevice_id = d811\nfunctions = all\nreset_method = bus\nrombar = on\nromfile = npu2.rom\n' \
+	>"$H/etc/models.d/NPU2.conf"
+printf 'rom_dir = %s\n' "$H/rom" >>"$C"
+$PROBE -c "$C" -q
+printf '[vm]\nname = s1\nmemory = 256M\naccel = tcg\npaused = true\n[devices]\nNPU2 = 1\n' >"$TMPROOT/s1.ini"
+launch "$TMPROOT/s1.ini" >"$TMPROOT/report" 2>"$TMPROOT/err" &
+vm=$!
+wait_for "$TMPROOT/report" '^argv=-S'
+rom=$(sed -n 's/^argv=.*romfile=\/proc\/self\/fd\/\([0-9]*\)$/\1/p' "$TMPROOT/report")
+check "a whole slot: both functions on vfio-pci" \
+	test "$(driver 0000:60:00.0) $(driver 0000:60:00.1)" = "vfio-pci vfio-pci"
+check "a whole slot: function 1, then function 0 multifunction, on one root port" \
+	test "$(grep '^argv=vfio-pci' "$TMPROOT/report" | tr '\n' ' ')" = "argv=vfio-pci,host=0000:60:00.1,id=hostdev1,bus=pcipass.rp0,addr=00.1 argv=vfio-pci,host=0000:60:00.0,id=hostdev0,bus=pcipass.rp0,addr=00.0,multifunction=on,rombar=1,romfile=/proc/self/fd/$rom "
+check "a whole slot: a claim for each function, with QEMU's id" \
+	bash -c "grep -qx qdev=hostdev0 '$H/run/claims/0000:60:00.0' && grep -qx qdev=hostdev1 '$H/run/claims/0000:60:00.1' && grep -qx orig_driver=snd_hda_intel '$H/run/claims/0000:60:00.1'"
+check "romfile: QEMU holds a sealed copy, no path of the host" grep -qx "fd$rom=/memfd:pcipass-rom (deleted)" "$TMPROOT/report"
+check "reset_method: the model's while the VM runs, the original in its claim" \
+	bash -c "test \"\$(cat '$H/sys/bus/pci/devices/0000:60:00.0/reset_method')\" = bus && grep -qx 'orig_reset_method=flr bus' '$H/run/claims/0000:60:00.0'"
+kill $vm
+wait $vm 2>/dev/null
+release >"$TMPROOT/rel" 2>&1
+check "--release: both functions back on their drivers, the reset methods as they were" \
+	test "$(driver 0000:60:00.0) $(driver 0000:60:00.1) $(cat "$H/sys/bus/pci/devices/0000:60:00.0/reset_method")" = "npudrv snd_hda_intel flr bus"
+
 # --- 100 launches at once for 8 devices ---
 {
 	for i in $(seq 0 7); do

@@ -282,7 +282,7 @@ if command -v jq >/dev/null; then
 	check "--json, several problems: each message is its stderr line" bash -c "diff <(jq -r '.problems[].message' '$TMPROOT/many.json') <(sed 's/^pcipass-run: vm good-1: //' '$TMPROOT/many.err')"
 	"$RUN" -c "$G" --dry-run --json "$D" >"$TMPROOT/dev.json" 2>/dev/null
 	check "--json, a VM with a device: the fields" test "$(jq -c '[.vm, .user, (.uid|type), .memory_mib, .memlock_mib, .cpus, .machine, .accel, .devices]' "$TMPROOT/dev.json")" = \
-		'["good-1","dynamic","number",256,1280,1,"q35","tcg",[{"address":"0000:3b:00.0","model":"Atlas-800","dev_type":"NPU","numa_node":0,"iommu_group":17,"driver":null,"to":"vfio-pci"}]]'
+		'["good-1","dynamic","number",256,1280,1,"q35","tcg",[{"address":"0000:3b:00.0","model":"Atlas-800","dev_type":"NPU","numa_node":0,"iommu_group":17,"driver":null,"to":"vfio-pci","goes_with":null}]]'
 	check "--json: the descriptors, as the plan's table" test "$(jq -c '[.descriptors[] | select(.kind == "drive" or .kind == "lock")] | map([.fd, .kind, .rdonly, .fdset]) ' "$TMPROOT/dev.json")" = \
 		'[[4,"lock",true,null],[5,"lock",true,null],[6,"lock",true,null],[7,"drive",true,1],[8,"drive",true,2],[9,"drive",false,2]]'
 	check "--json: QEMU's argv, every word a string" bash -c "[ \"\$(jq -r '.argv[0]' '$TMPROOT/dev.json')\" = '$H/bin/qemu' ] &&

@@ -63,7 +63,7 @@ printf 'exclude = 00:1f.2 0000:00:19.0\nexclude = 03:00.0\n' >>"$CONF"
 models
 ok_run "create NicPT" $MODEL -c "$CONF" create NicPT ETHER 8086 15b8
 ok_run "create SataPT" $MODEL -c "$CONF" create SataPT STORAGE 8086 2826
-ok_run "create MgaPT" $MODEL -c "$CONF" create MgaPT DISPLAY 102b 0536
+ok_run "create AstPT" $MODEL -c "$CONF" create AstPT DISPLAY 1a03 2000
 # a model matching three root ports (8086:2030): bridges are never inventoried all the same
 ok_run "create PortTest" $MODEL -c "$CONF" create PortTest ACCEL 8086 2030
 $PROBE -c "$CONF" >"$TMPROOT/out" 2>"$TMPROOT/err"
@@ -79,7 +79,7 @@ cp "$TMPROOT/out" "$TMPROOT/all"
 check "--all: every device of the host, bridges included" test "$(grep -c '^0000:' "$TMPROOT/all")" = 15
 check "--all: the three root ports matching PortTest say (bridge)" \
 	test "$(grep -c '^0000:..:..\..  0604   8086:2030 .* (bridge) ' "$TMPROOT/all")" = 3
-check "--all: the excluded devices matching NicPT, SataPT and MgaPT say (excluded)" \
+check "--all: the excluded devices matching NicPT, SataPT and AstPT say (excluded)" \
 	test "$(grep -cE '^0000:(00:19\.0|00:1f\.2|03:00\.0) .* \(excluded\) ' "$TMPROOT/all")" = 3
 expect_ok probe-seed-all-json $PROBE -c "$CONF" --all --json
 cp "$TMPROOT/out" "$TMPROOT/all.json"

@@ -78,12 +78,14 @@ check "pcipass_device_info has the labels the rules use (address, model, state)"
 	grep -q '^pcipass_device_info{address="[^"]*",model="[^"]*",.*state="[^"]*"} 1$' "$H/var/pcipass.prom"
 check "pcipass_devices has the label the rules group by (model)" \
 	grep -q '^pcipass_devices{model="Atlas-800",' "$H/var/pcipass.prom"
-# The metric names are the same six on every host, whatever its devices: the host is
-# node_exporter's instance label and the device an address label, never part of a name.
-names() { grep -v '^#' "$1" | sed 's/[{ ].*//' | sort -u | tr '\n' ' '; }
-SIX="pcipass_custom_devices_disabled pcipass_device_info pcipass_devices pcipass_launch_failures_total pcipass_probe_success pcipass_probe_timestamp_seconds "
-check "the metric names: the six of pcipass-probe(8)" test "$(names "$H/var/pcipass.prom")" = "$SIX"
+# The metric names are the same twelve on every host with devices, whatever they are: the host
+# is node_exporter's instance label and the device an address label, never part of a name. (A
+# fact the kernel does not show has no series, so the names are taken from the TYPE lines.)
+names() { sed -n 's/^# TYPE \([^ ]*\) .*/\1/p' "$1" | sort -u | tr '\n' ' '; }
+SIX="pcipass_custom_devices_disabled pcipass_device_aer_errors_total pcipass_device_bar_bytes pcipass_device_host_critical pcipass_device_info pcipass_device_link_speed_gts pcipass_device_link_width_lanes pcipass_device_unhealthy pcipass_devices pcipass_launch_failures_total pcipass_probe_success pcipass_probe_timestamp_seconds "
+check "the metric names: the twelve of pcipass-probe(8)" test "$(names "$H/var/pcipass.prom")" = "$SIX"
+check "every series' name has its TYPE line" test "$(grep -v '^#' "$H/var/pcipass.prom" | sed 's/[{ ].*//' | sort -u | tr '\n' ' ')" = "$SIX"
 mkhost prom2 "$ROOT/tests/hosts/subsys.host" >/dev/null || { failt "mkhost prom2"; exit 1; }
 "$MODEL" -c "$CONF" create Other NPU 19e5 d801 >/dev/null
 "$PROBE" -c "$CONF" -q --prom "$H/var/pcipass.prom"
-check "another host, other devices and models: the same six names" test "$(names "$H/var/pcipass.prom")" = "$SIX"
+check "another host, other devices and models: the same twelve names" test "$(names "$H/var/pcipass.prom")" = "$SIX"

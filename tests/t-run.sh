@@ -21,7 +21,11 @@ if [ "$(id -u)" = 0 ]; then
 fi
 chmod -R go-w "$H/img" "$H/sys"
 G=$TMPROOT/good.conf
-printf '%s\nimage_dirs = %s\nqemu = %s\n' "$(cat "$CONF")" "$H/img" "$H/bin/qemu-system-x86_64" >"$G"
+# the host's physical address bits (the 64-bit PCI window's check) from a cpuinfo of its own
+mkdir -p "$H/proc"
+printf 'processor\t: 0\naddress sizes\t: 46 bits physical, 48 bits virtual\n' >"$H/proc/cpuinfo"
+printf '%s\nimage_dirs = %s\nqemu = %s\nproc_root = %s\n' "$(cat "$CONF")" "$H/img" "$H/bin/qemu-system-x86_64" \
+	"$H/proc" >"$G"
 chmod 644 "$G"
 # plan_ok NAME VM.INI: its --dry-run finds no problem but what this host lacks (host_lacks in
 # lib.sh), and its plan matches tests/golden/NAME (but for the identity line, whose dynamic uid

@@ -8,7 +8,15 @@ ended or is a zombie: a failed launch costs no minute):
   query-pci    prints "device VVVV:DDDD" for every device on every bus (behind bridges too);
   query-block  prints "drive ID FILE ro|rw" for every drive with a medium (FILE as QEMU opened
                it, e.g. /dev/fdset/1);
-  hmp:TEXT     runs the monitor command TEXT (human-monitor-command) and prints its reply, if any;
+  hmp:TEXT     runs the monitor command TEXT (human-monitor-command) and prints its reply, if any
+               (without the CRs of its line ends);
+  pci-slots    one query-pci, no "cont": prints "pci BB:SS.F VVVV:DDDD" and, per BAR, " barN=ADDR"
+               (hex, "none" while unassigned), for every device on a bus the firmware numbered;
+  serial:SECS:TEXT:PATH  connects to the guest's serial socket PATH, lets a paused guest run
+               ("cont"), and reads it until TEXT appears, asking query-pci each second: prints
+               "bars: assigned after S s" once every BAR of every device behind a root port has
+               an address (the firmware enumerated them), "serial: TEXT after S s" when TEXT
+               came; an empty TEXT ends at the first. Exit 1 when that did not come within SECS s;
   anything else (quit, query-status) prints nothing.
 Exit 0 when QEMU answered every command with a return.
 A device behind a PCIe root port shows in query-pci only once the firmware has numbered the
@@ -86,17 +94,79 @@ def main():
             time.sleep(0.5)
         print("\n".join(found))
 
+    def pci_slots():
+        out = []
+
+        def walk_bus(bus, devices):
+            for d in devices:
+                line = "pci %02x:%02x.%d %04x:%04x" % (bus, d["slot"], d["function"],
+                                                       d["id"]["vendor"], d["id"]["device"])
+                for r in d.get("regions", []):
+                    a = r.get("address", -1)
+                    line += " bar%d=%s" % (r["bar"], "none" if a in (-1, 2 ** 64 - 1) else "%#x" % a)
+                out.append(line)
+                br = d.get("pci_bridge")
+                if br and br.get("bus", {}).get("secondary"):
+                    walk_bus(br["bus"]["secondary"], br.get("devices", []))
+
+        for b in ask("query-pci"):
+            walk_bus(b["bus"], b["devices"])
+        print("\n".join(out))
+
+    def bars_assigned():
+        behind = []
+        for b in ask("query-pci"):
+            for d in b["devices"]:
+                br = d.get("pci_bridge")
+                if br:
+                    behind += br.get("devices", [])
+        return behind and all(r.get("address", -1) not in (-1, 2 ** 64 - 1)
+                              for d in behind for r in d.get("regions", []))
+
+    def serial(spec):
+        secs, text, sock = spec.split(":", 2)
+        c = socket.socket(socket.AF_UNIX)
+        c.connect(sock)
+        c.settimeout(1)
+        t0 = time.time()
+        if ask("query-status")["status"] == "prelaunch":
+            ask("cont")
+        got, bars = b"", False
+        while time.time() - t0 < float(secs):
+            try:
+                chunk = c.recv(4096)
+                if not chunk:
+                    break
+                got += chunk
+            except socket.timeout:
+                pass
+            if not bars and bars_assigned():
+                bars = True
+                print("bars: assigned after %.1f s" % (time.time() - t0))
+                sys.stdout.flush()
+                if not text:
+                    return
+            if text and text.encode() in got:
+                print("serial: %s after %.1f s" % (text, time.time() - t0))
+                return
+        tail = got[-200:].decode("utf-8", "replace")
+        sys.exit("qmp.py: serial: %r not seen in %.0f s; last: %r" % (text or "BARs", time.time() - t0, tail))
+
     ask("qmp_capabilities")
     for cmd in cmds:
         if cmd == "query-pci":
             query_pci()
+        elif cmd == "pci-slots":
+            pci_slots()
+        elif cmd.startswith("serial:"):
+            serial(cmd[7:])
         elif cmd == "query-block":
             for b in ask("query-block"):
                 m = b.get("inserted")
                 if m:
                     print("drive %s %s %s" % (b["device"], m["file"], "ro" if m["ro"] else "rw"))
         elif cmd.startswith("hmp:"):
-            out = ask("human-monitor-command", {"command-line": cmd[4:]}).strip()
+            out = ask("human-monitor-command", {"command-line": cmd[4:]}).replace("\r", "").strip()
             if out:
                 print(out)
         else:

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "devfacts.h"
 #include "inventory.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -23,6 +24,11 @@ static void same_device(const struct inv_device *x, const struct inv_device *y)
 	assert(x->iommu_group == y->iommu_group);
 	assert(x->numa_node == y->numa_node);
 	assert(strcmp(x->driver, y->driver) == 0);
+	assert(strcmp(x->host_critical, y->host_critical) == 0);
+	for (int f = 0; f < FACT_COUNT; f++) {
+		char a[DEVFACT_MAX], b[DEVFACT_MAX];
+		assert(strcmp(devfact_render(&x->pci, f, a), devfact_render(&y->pci, f, b)) == 0);
+	}
 }
 
 static void valid_device(const struct inventory *inv, size_t i)

@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct host_config host;
 	static struct vm_config vm;
-	const char devs[1][PCI_ADDR_LEN] = { "0000:01:00.0" };
+	const struct qemu_dev devs[1] = { { .addr = "0000:01:00.0", .rombar = -1, .romfile_fd = -1 } };
 	struct perr e = { 0 };
 	struct argv a;
 	struct handover fds;
@@ -52,13 +52,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else
 			assert(strcmp(n->mode, "user") == 0 && !n->ifname[0] && !n->bridge[0]);
 	}
+	/* numa and hugepages: a policy word, a page size of whole pages; then a choice on a host of
+	 * two nodes, whose memory lines reach the argv (never a mem-path: no host path for RAM) */
+	assert(strcmp(vm.numa, "any") == 0 || numa_one_node(&vm));
+	assert(vm.hugepage_mib == 0 ||
+	       ((vm.hugepage_mib == 2 || vm.hugepage_mib == 1024) && vm.memory_mib % vm.hugepage_mib == 0));
+	static char c0[] = "0-3", c1[] = "4-7";
+	struct numa_node nodes[2] = { { 0, c0, 4, { 1 << 20, 64 } }, { 1, c1, 4, { 1 << 20, 64 } } };
+	const struct numa_host two = { 2, nodes, { 2 << 20, 128 } };
+	const struct numa_fit fit[2] = { { true, "" }, { false, "busy" } };
+	struct numa_choice nc;
+	bool chosen = numa_choose(&two, &vm, fit, &nc, &e) == 0;
+	memset(&e, 0, sizeof(e));
+	/* firmware, cpu, topology: a fixed word; a model that is one word, no option riding along
+	 * (no ',' or '='), never host under TCG; sockets * cores * threads = cpus when given */
+	assert(strcmp(vm.firmware, "bios") == 0 || strcmp(vm.firmware, "uefi") == 0);
+	assert(vm.cpu[0] == '\0' || (strlen(vm.cpu) <= VM_CPU_MAX && strspn(vm.cpu, WORD_CHARS) == strlen(vm.cpu) &&
+				      vm.cpu[0] != '-' && vm.cpu[0] != '.'));
+	assert(!(strcmp(vm.cpu, "host") == 0 && strcmp(vm.accel, "tcg") == 0));
+	assert(!(vm.sockets || vm.cores || vm.threads) ||
+	       (vm.sockets ? vm.sockets : 1) * (vm.cores ? vm.cores : 1) * (vm.threads ? vm.threads : 1) == vm.cpus);
 	handover_plan(&vm, 1, &fds);
-	if (qemu_argv(&host, &vm, devs, 1, &fds, &a, &e) < 0)
+	if (qemu_argv(&host, &vm, devs, 1, &fds, chosen ? &nc : NULL, &a, &e) < 0)
 		return 0;
+	for (size_t i = 0; i < a.n; i++)
+		assert(!strstr(a.v[i], "mem-path="));
 	assert(strcmp(a.v[0], host.qemu) == 0);
 	for (size_t i = 0; i < a.n; i++) {
 		for (const char *p = a.v[i]; *p; p++)
 			assert((unsigned char)*p >= 0x20 && *p != 0x7f);
+		if (i + 1 < a.n && strcmp(a.v[i], "-cpu") == 0)
+			assert(strpbrk(a.v[i + 1], ",=") == NULL);
 		if (i + 1 < a.n && strcmp(a.v[i], "-sandbox") == 0)
 			sandbox = strncmp(a.v[i + 1], "on,obsolete=deny,elevateprivileges=deny,spawn=deny", 50) == 0;
 	}

@@ -669,9 +669,91 @@ static void test_trust_ancestors(void **state)
 	rmtree(dir);
 }
 
+/* allow_host_critical: a list of addresses like exclude, apart from it (an address may be
+ * excluded and not allowed, or allowed and not excluded); hostile values refused. */
+static void test_allow_host_critical(void **state)
+{
+	static const struct { const char *text, *msg; } bad[] = {
+		{ "[host]\nallow_host_critical = 0000:03:00.0 03:00\n",
+		  "p.conf:2: allow_host_critical: expected PCI addresses like 0000:00:1f.2, got \"03:00\"" },
+		{ "[host]\nallow_host_critical = /dev/sda\n",
+		  "p.conf:2: allow_host_critical: expected PCI addresses like 0000:00:1f.2, got \"/dev/sda\"" },
+		{ "[host]\nallow_host_critical = 100000000:00:00.0\n",
+		  "p.conf:2: allow_host_critical: expected PCI addresses like 0000:00:1f.2, got \"100000000:00:00.0\"" },
+		{ "[host]\nallow_host_critical = all\n",
+		  "p.conf:2: allow_host_critical: expected PCI addresses like 0000:00:1f.2, got \"all\"" },
+	};
+	struct host_config c;
+	struct perr e;
+
+	(void)state;
+	assert_int_equal(parse("[host]\nexclude = 00:1f.2\n", &c, &e), 0);
+	assert_int_equal(c.n_allow_critical, 0);
+	assert_false(config_allows_critical(&c, "0000:00:1f.2"));
+	assert_int_equal(parse("[host]\nallow_host_critical = 03:00.0, 10000:E1:00.0\nallow_host_critical = 0000:00:02.0\n",
+			       &c, &e), 0);
+	assert_int_equal(c.n_allow_critical, 3);
+	assert_int_equal(c.n_exclude, 0);
+	assert_string_equal(c.allow_critical[0], "0000:00:02.0");
+	assert_true(config_allows_critical(&c, "0000:03:00.0"));
+	assert_true(config_allows_critical(&c, "10000:e1:00.0"));
+	assert_false(config_allows_critical(&c, "0000:03:00.1"));
+	assert_false(config_excluded(&c, "0000:03:00.0"));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse(bad[i].text, &c, &e), -1);
+		assert_string_equal(e.msg, bad[i].msg);
+		assert_int_equal(e.code, EX_CONFIG);
+	}
+}
+
+/* firmware = uefi's files: Debian's OVMF by default; clean absolute paths only; nvram_dir
+ * apart from every image dir (else a VM's disk could be another VM's variables) */
+static void test_firmware_keys(void **state)
+{
+	static const struct { const char *text, *msg; } bad[] = {
+		{ "[host]\novmf_code = OVMF_CODE.fd\n",
+		  "p.conf:2: ovmf_code: expected an absolute path without . or .. parts or //, got \"OVMF_CODE.fd\"" },
+		{ "[host]\novmf_vars = /usr/share/OVMF/../../../etc/shadow\n",
+		  "p.conf:2: ovmf_vars: expected an absolute path without . or .. parts or //, got \"/usr/share/OVMF/../../../etc/shadow\"" },
+		{ "[host]\nnvram_dir = /\n",
+		  "p.conf:2: nvram_dir: expected an absolute path without . or .. parts or //, got \"/\"" },
+		{ "[host]\nnvram_dir = /var/lib//nvram\n",
+		  "p.conf:2: nvram_dir: expected an absolute path without . or .. parts or //, got \"/var/lib//nvram\"" },
+		{ "[host]\nrom_dir = /usr/lib/pcipass/rom/\n",
+		  "p.conf:2: rom_dir: expected an absolute path without . or .. parts or //, got \"/usr/lib/pcipass/rom/\"" },
+		{ "[host]\nnvram_dir = /var/lib/pcipass/images/nvram\n",
+		  "p.conf: nvram_dir /var/lib/pcipass/images/nvram and image dir /var/lib/pcipass/images overlap: a VM's disk could be another VM's firmware variables" },
+		{ "[host]\nimage_dirs = /srv/img\nnvram_dir = /srv\n",
+		  "p.conf: nvram_dir /srv and image dir /srv/img overlap: a VM's disk could be another VM's firmware variables" },
+		{ "[host]\nimage_dirs = /srv/img /srv/nv\nnvram_dir = /srv/nv\n",
+		  "p.conf: nvram_dir /srv/nv and image dir /srv/nv overlap: a VM's disk could be another VM's firmware variables" },
+	};
+	struct host_config c;
+	struct perr e;
+
+	(void)state;
+	assert_int_equal(parse("[host]\n", &c, &e), 0);
+	assert_string_equal(c.ovmf_code, "/usr/share/OVMF/OVMF_CODE_4M.fd");
+	assert_string_equal(c.ovmf_vars, "/usr/share/OVMF/OVMF_VARS_4M.fd");
+	assert_string_equal(c.nvram_dir, "/var/lib/pcipass/nvram");
+	assert_string_equal(c.rom_dir, "/usr/lib/pcipass/rom");
+	assert_string_equal(c.proc_root, "/proc");
+	assert_int_equal(parse("[host]\novmf_code = /srv/fw/CODE.fd\novmf_vars = /srv/fw/VARS.fd\n"
+			       "nvram_dir = /srv/nvram\nproc_root = /tmp/proc\n", &c, &e), 0);
+	assert_string_equal(c.ovmf_code, "/srv/fw/CODE.fd");
+	assert_string_equal(c.nvram_dir, "/srv/nvram");
+	assert_string_equal(c.proc_root, "/tmp/proc");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse(bad[i].text, &c, &e), -1);
+		assert_string_equal(e.msg, bad[i].msg);
+		assert_int_equal(e.code, EX_CONFIG);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_firmware_keys),
 		cmocka_unit_test(test_defaults_and_keys),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_load),
@@ -684,6 +766,7 @@ int main(void)
 		cmocka_unit_test(test_isolation_errors),
 		cmocka_unit_test(test_image_dirs_aliases),
 		cmocka_unit_test(test_trust_ancestors),
+		cmocka_unit_test(test_allow_host_critical),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,20 @@ static void fill(struct inventory *inv)
 				.iommu_group = -1, .numa_node = -1, .driver = "vfio-pci" };
 	struct perr e = { 0 };
 
+	/* a: every fact known; b: none (an older kernel, no PCIe, no AER) */
+	pcidev_clear(&a.pci);
+	a.pci.n_bar = 2;
+	a.pci.bar[0] = (struct pcidev_bar){ 0, 16ull << 30, true, true, true };
+	a.pci.bar[1] = (struct pcidev_bar){ 6, 512 << 10, true, false, true };
+	strcpy(a.pci.reset_methods, "flr bus");
+	strcpy(a.pci.power_state, "D0");
+	a.pci.cur_speed = 80, a.pci.cur_width = 8, a.pci.max_speed = 160, a.pci.max_width = 16;
+	a.pci.aer_cor = 3, a.pci.aer_nonfatal = 0, a.pci.aer_fatal = 0;
+	a.pci.boot_vga = 0;
+	strcpy(a.host_critical, "mounted / and 2 more, swap");
+	pcidev_clear(&b.pci);
+	b.pci.absent = PCIDEV_ALL_FILES;
+	strcpy(b.pci.reset_methods, "-");
 	memset(inv, 0, sizeof(*inv));
 	strcpy(inv->generated, "2026-11-24T10:00:00Z");
 	assert_int_equal(inventory_add(inv, &a, &e), 0);
@@ -33,10 +47,14 @@ static void test_render(void **state)
 		"disabled  = false\ndevices   = 2\n\n"
 		"[0000:3b:00.0]\nmodel       = Atlas-800\ndev_type    = NPU\nvendor_id   = 19e5\n"
 		"device_id   = d801\nsubsystem_vendor_id = 19e5\nsubsystem_device_id = 0100\n"
-		"class       = 1200\niommu_group = 17\nnuma_node   = 0\ndriver      =\n\n"
+		"class       = 1200\niommu_group = 17\nnuma_node   = 0\ndriver      =\n"
+		"bars        = 0:16G,64,pref rom:512K,pref\nreset_methods = flr bus\npower_state = D0\n"
+		"link        = 8.0GT/s x8, max 16.0GT/s x16\naer         = correctable 3, nonfatal 0, fatal 0\n"
+		"boot_vga    = 0\nhost_critical = mounted / and 2 more, swap\n\n"
 		"[0000:af:00.0]\nmodel       = Alveo\ndev_type    = FPGA\nvendor_id   = 10ee\n"
 		"device_id   = 903f\nclass       = 0580\niommu_group = -1\nnuma_node   = -1\n"
-		"driver      = vfio-pci\n");
+		"driver      = vfio-pci\nbars        = -\nreset_methods = -\npower_state = -\nlink        = -\n"
+		"aer         = -\nboot_vga    = -\nhost_critical =\n");
 	sbuf_free(&b);
 	inventory_free(&inv);
 }
@@ -204,8 +222,8 @@ static void test_more_errors(void **state)
 		{ "[host]\ngenerated = 2026-11-24 10:00:00Z\n",
 		  "i.ini:2: generated: expected a UTC time like 2026-11-24T10:00:00Z, got \"2026-11-24 10:00:00Z\"" },
 		{ "[host]\ndisabled = maybe\n", "i.ini:2: disabled: expected true or false, got \"maybe\"" },
-		{ "[host]\ndevices = 65537\n", "i.ini:2: devices: expected a number from -1 to 65536, got \"65537\" (too large)" },
-		{ "[host]\ndevices = many\n", "i.ini:2: devices: expected a number from -1 to 65536, got \"many\" (not a number)" },
+		{ "[host]\ndevices = 32769\n", "i.ini:2: devices: expected a number from -1 to 32768, got \"32769\" (too large)" },
+		{ "[host]\ndevices = many\n", "i.ini:2: devices: expected a number from -1 to 32768, got \"many\" (not a number)" },
 		{ "[host]\nhostname = x\n", "i.ini:2: unknown key \"hostname\" in [host]" },
 		{ "[host]\ndevices = 1\ndevices = 1\n", "i.ini:3: devices: given twice in [host]" },
 		{ "[host]\ngenerated = 2026-11-24T10:00:00Z\ndisabled = false\ndevices = -1\n",
@@ -398,6 +416,128 @@ static void test_find_empty(void **state)
 	inventory_free(&inv);
 }
 
+/* The facts of issue 12: an older inventory without them still parses (every fact unknown),
+ * each fact's text parses back to itself, anything else is refused with the form expected,
+ * and the worst device fits INV_DEVICE_MAX. */
+static void test_facts(void **state)
+{
+	static const char old[] = "[host]\ngenerated = 2026-11-24T10:00:00Z\ndisabled = false\ndevices = 1\n"
+				  "[0000:01:00.0]\nmodel = A\ndev_type = NPU\nvendor_id = 19e5\ndevice_id = d801\n"
+				  "class = 1200\niommu_group = 1\nnuma_node = 0\ndriver =\n";
+	static const struct { const char *key, *value; } good[] = {
+		{ "bars", "0:16M" }, { "bars", "0:16G,64,pref 2:4K 4:128,io rom:512K,pref" },
+		{ "bars", "0:8E,64" }, { "bars", "5:1" }, { "bars", "none" }, { "bars", "-" },
+		{ "reset_methods", "flr" }, { "reset_methods", "device_specific acpi flr af_flr pm bus cxl_bus" },
+		{ "reset_methods", "none" }, { "reset_methods", "-" },
+		{ "power_state", "D3cold" }, { "power_state", "unknown" }, { "power_state", "-" },
+		{ "link", "8.0GT/s x8, max 16.0GT/s x16" }, { "link", "unknown x0, max - -" }, { "link", "-" },
+		{ "link", "999.9GT/s x63, max 2.5GT/s x1" },
+		{ "aer", "correctable 0, nonfatal 1, fatal 9223372036854775807" },
+		{ "aer", "correctable -, nonfatal -, fatal 0" }, { "aer", "-" },
+		{ "boot_vga", "1" }, { "boot_vga", "0" }, { "boot_vga", "-" },
+		{ "host_critical", "mounted /srv/a?b and 3 more, default route br0, boot VGA" },
+	};
+	static const struct { const char *key, *value, *msg; } bad[] = {
+		{ "bars", "", "expected BAR sizes like \"0:16M,64,pref rom:512K\" in index order, none or -" },
+		{ "bars", "0:16384K", NULL }, { "bars", "0:16m", NULL }, { "bars", "0:3M", NULL }, { "bars", "0:0", NULL },
+		{ "bars", "0:16E", NULL }, { "bars", "0:1024", NULL }, { "bars", "6:16M", NULL }, { "bars", "0:16M 0:16M", NULL },
+		{ "bars", "2:16M 0:16M", NULL }, { "bars", "0:16M,pref,64", NULL }, { "bars", "0:16M,io,64", NULL },
+		{ "bars", "0:16M,64,64", NULL }, { "bars", "0:-16M", NULL }, { "bars", "0:16M  2:4K", NULL }, { "bars", "rom", NULL },
+		{ "bars", "0:16M,prefetch", NULL }, { "bars", "none 0:16M", NULL }, { "bars", "0:016M", NULL },
+		{ "reset_methods", "", "expected reset method names like \"flr bus\", none or -" },
+		{ "reset_methods", "FLR", NULL }, { "reset_methods", "flr  bus", NULL }, { "reset_methods", "flr,bus", NULL },
+		{ "power_state", "", "expected a power state like D0, or -" }, { "power_state", "D0 hot", NULL },
+		{ "power_state", "0123456789abcdef", NULL },
+		{ "link", "8.0GT/s x8", "expected \"SPEED WIDTH, max SPEED WIDTH\" like \"8.0GT/s x8, max 16.0GT/s x16\", or -" },
+		{ "link", "8GT/s x8, max 16.0GT/s x16", NULL }, { "link", "8.0GT/s x64, max 16.0GT/s x16", NULL },
+		{ "link", "8.0GT/s x8, max 16.0GT/s x16 " "x", NULL }, { "link", "8.0GT/s x08, max 16.0GT/s x16", NULL },
+		{ "link", "0.0GT/s x8, max - -", NULL }, { "link", "- -, max - -", NULL }, { "link", "8.0 GT/s x8, max - -", NULL },
+		{ "aer", "correctable 0, nonfatal 0", "expected \"correctable N, nonfatal N, fatal N\" (N a count or -), or -" },
+		{ "aer", "correctable -1, nonfatal 0, fatal 0", NULL }, { "aer", "correctable 00, nonfatal 0, fatal 0", NULL },
+		{ "aer", "correctable 0, nonfatal 0, fatal 9223372036854775808", NULL },
+		{ "aer", "correctable -, nonfatal -, fatal -", NULL }, { "aer", "fatal 0, nonfatal 0, correctable 0", NULL },
+		{ "aer", "correctable 0, nonfatal 0, fatal 0, more 1", NULL },
+		{ "boot_vga", "2", "expected 0, 1 or -" }, { "boot_vga", "yes", NULL }, { "boot_vga", "", NULL },
+		{ "host_critical", "a;b", "expected a reason of at most 159 characters (A-Z a-z 0-9 space / . _ + , : @ = % ~ ? -), got \"a;b\"" },
+		{ "host_critical", "mounted /\"x\"", NULL }, { "host_critical", "caf\xc3\xa9", NULL },
+	};
+	struct inventory inv = { 0 };
+	struct perr e = { 0 };
+	char text[4096];
+
+	(void)state;
+	assert_int_equal(inventory_parse(old, sizeof(old) - 1, "i.ini", &inv, &e), 0);
+	assert_int_equal(inv.dev[0].pci.absent, PCIDEV_ALL_FILES);
+	assert_string_equal(inv.dev[0].pci.reset_methods, "-");
+	assert_int_equal(inv.dev[0].pci.n_bar, 0);
+	assert_true(inv.dev[0].pci.aer_fatal == -1 && inv.dev[0].pci.boot_vga == -1 &&
+		    inv.dev[0].pci.cur_speed == -1);
+	assert_string_equal(inv.dev[0].host_critical, "");
+	inventory_free(&inv);
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct inventory back;
+		snprintf(text, sizeof(text), "%s%s = %s\n", old, good[i].key, good[i].value);
+		memset(&e, 0, sizeof(e));
+		if (inventory_parse(text, strlen(text), "i.ini", &inv, &e) != 0)
+			fail_msg("%s = %s: %s", good[i].key, good[i].value, e.msg);
+		roundtrip(&inv, &back);
+		inventory_free(&back);
+		inventory_free(&inv);
+	}
+	assert_int_equal(inventory_parse(text, strlen(text), "i.ini", &inv, &e), 0);
+	inventory_free(&inv);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char msg[600];
+		snprintf(text, sizeof(text), "%s%s = %s\n", old, bad[i].key, bad[i].value);
+		memset(&e, 0, sizeof(e));
+		if (inventory_parse(text, strlen(text), "i.ini", &inv, &e) != -1)
+			fail_msg("%s = \"%s\" parsed", bad[i].key, bad[i].value);
+		assert_int_equal(e.code, EX_DATAERR);
+		if (bad[i].msg && strncmp(bad[i].key, "host", 4) == 0)
+			snprintf(msg, sizeof(msg), "i.ini:14: %s: %s", bad[i].key, bad[i].msg);
+		else if (bad[i].msg)
+			snprintf(msg, sizeof(msg), "i.ini:14: %s: %s, got \"%s\"", bad[i].key, bad[i].msg, bad[i].value);
+		if (bad[i].msg)
+			assert_string_equal(e.msg, msg);
+		inventory_free(&inv);
+	}
+	/* a fact given twice */
+	snprintf(text, sizeof(text), "%sboot_vga = 1\nboot_vga = 0\n", old);
+	assert_int_equal(inventory_parse(text, strlen(text), "i.ini", &inv, &e), -1);
+	inventory_free(&inv);
+
+	/* the longest device there can be */
+	struct inv_device d = { .addr = "ffffffff:ff:1f.7", .vendor = 0xffff, .device = 0xffff,
+				.has_subsys = true, .subsys_vendor = 0xffff, .subsys_device = 0xffff,
+				.class = 0xffff, .iommu_group = 1000000, .numa_node = 4095 };
+	struct sbuf b = { 0 };
+	memset(d.model, 'M', MODEL_NAME_MAX);
+	memset(d.dev_type, 'T', DEV_TYPE_MAX);
+	memset(d.driver, 'd', DRIVER_MAX - 1);
+	pcidev_clear(&d.pci);
+	d.pci.n_bar = 7;
+	for (unsigned i = 0; i < 7; i++)
+		d.pci.bar[i] = (struct pcidev_bar){ i, 1ull << 63, true, true, true };
+	memset(d.pci.reset_methods, 'r', sizeof(d.pci.reset_methods) - 1);
+	memset(d.pci.power_state, 'p', sizeof(d.pci.power_state) - 1);
+	d.pci.cur_speed = d.pci.max_speed = 9999;
+	d.pci.cur_width = d.pci.max_width = 63;
+	d.pci.aer_cor = d.pci.aer_nonfatal = d.pci.aer_fatal = INT64_MAX;
+	d.pci.boot_vga = 1;
+	memset(d.host_critical, 'h', sizeof(d.host_critical) - 1);
+	strcpy(inv.generated, "2026-11-24T10:00:00Z");
+	assert_int_equal(inventory_add(&inv, &d, &e), 0);
+	assert_int_equal(inventory_render(&inv, &b), 0);
+	{
+		size_t head = (size_t)(strstr(b.p, "\n\n[") - b.p) + 1; /* the device's blank line on */
+		if (b.len - head > INV_DEVICE_MAX)
+			fail_msg("the longest device renders to %zu bytes, over INV_DEVICE_MAX", b.len - head);
+	}
+	sbuf_free(&b);
+	inventory_free(&inv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_more_errors),
 		cmocka_unit_test(test_stamp_is_a_time),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_facts),
 		cmocka_unit_test(test_find_empty), /* last: aborts under UBSan (a bug) */
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

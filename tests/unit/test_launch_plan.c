@@ -198,41 +198,41 @@ static void test_select(void **state)
 	(void)state;
 	inventory_of(&inv);
 	assert_int_equal(vm("[vm]\nname=a\nmemory=1G\n[devices]\nAtlas-800 = 2\n", &v, &e), 0);
-	assert_int_equal(select_devices(&inv, busy, &v, NULL, NULL, picks, &n, &e), 0);
+	assert_int_equal(select_devices(&inv, busy, NULL, &v, NULL, NULL, picks, &n, &e), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(picks[0].dev->addr, "0000:01:00.0"); /* lowest address first */
 	assert_string_equal(picks[1].dev->addr, "0000:02:00.0");
 	busy[0] = true;
-	assert_int_equal(select_devices(&inv, busy, &v, NULL, NULL, picks, &n, &e), 0);
+	assert_int_equal(select_devices(&inv, busy, NULL, &v, NULL, NULL, picks, &n, &e), 0);
 	assert_string_equal(picks[0].dev->addr, "0000:02:00.0");
 	assert_string_equal(picks[1].dev->addr, "0000:81:00.0");
 	/* a lost race moves on to the next free device */
 	busy[0] = false;
-	assert_int_equal(select_devices(&inv, busy, &v, lose_first, &calls, picks, &n, &e), 0);
+	assert_int_equal(select_devices(&inv, busy, NULL, &v, lose_first, &calls, picks, &n, &e), 0);
 	assert_string_equal(picks[0].dev->addr, "0000:02:00.0");
 	assert_string_equal(picks[1].dev->addr, "0000:81:00.0");
 	/* not enough */
 	busy[1] = true;
 	calls = 0;
 	memset(&e, 0, sizeof(e));
-	assert_int_equal(select_devices(&inv, busy, &v, lose_first, &calls, picks, &n, &e), -1);
+	assert_int_equal(select_devices(&inv, busy, NULL, &v, lose_first, &calls, picks, &n, &e), -1);
 	assert_int_equal(e.code, EX_UNAVAILABLE);
 	assert_string_equal(e.msg, "vm.ini:5: 2 Atlas-800 asked for, 1 free (3 in all)");
 	/* NUMA node filter, and explicit addresses taken first */
 	busy[1] = false;
 	assert_int_equal(vm("[vm]\nname=a\nmemory=1G\nnuma_node=0\n[devices]\nAtlas-800 = 1\naddress = 0000:01:00.0\n", &v, &e), 0);
-	assert_int_equal(select_devices(&inv, busy, &v, NULL, NULL, picks, &n, &e), 0);
+	assert_int_equal(select_devices(&inv, busy, NULL, &v, NULL, NULL, picks, &n, &e), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(picks[0].dev->addr, "0000:01:00.0");
 	assert_string_equal(picks[1].dev->addr, "0000:02:00.0");
 	assert_int_equal(vm("[vm]\nname=a\nmemory=1G\nnuma_node=1\n[devices]\nAtlas-800 = 2\n", &v, &e), 0);
-	assert_int_equal(select_devices(&inv, busy, &v, NULL, NULL, picks, &n, &e), -1);
+	assert_int_equal(select_devices(&inv, busy, NULL, &v, NULL, NULL, picks, &n, &e), -1);
 	assert_string_equal(e.msg, "vm.ini:6: 2 Atlas-800 asked for, 1 free on NUMA node 1 (1 in all)");
 	assert_int_equal(vm("[vm]\nname=a\nmemory=1G\n[devices]\nNope = 1\n", &v, &e), 0);
-	assert_int_equal(select_devices(&inv, busy, &v, NULL, NULL, picks, &n, &e), -1);
+	assert_int_equal(select_devices(&inv, busy, NULL, &v, NULL, NULL, picks, &n, &e), -1);
 	assert_string_equal(e.msg, "vm.ini:5: no device of model Nope on this host");
 	assert_int_equal(vm("[vm]\nname=a\nmemory=1G\n[devices]\naddress = 0000:09:00.0\n", &v, &e), 0);
-	assert_int_equal(select_devices(&inv, busy, &v, NULL, NULL, picks, &n, &e), -1);
+	assert_int_equal(select_devices(&inv, busy, NULL, &v, NULL, NULL, picks, &n, &e), -1);
 	assert_string_equal(e.msg, "vm.ini:5: 0000:09:00.0 is not a custom device of this host's inventory");
 	inventory_free(&inv);
 }
@@ -296,7 +296,8 @@ static void test_argv(void **state)
 	};
 	static struct vm_config v, bare;
 	char out[64];
-	const char devs[2][PCI_ADDR_LEN] = { "0000:01:00.0", "0000:02:00.0" };
+	const struct qemu_dev devs[2] = { { .addr = "0000:01:00.0", .id = 0, .port = 0, .rombar = -1, .romfile_fd = -1 },
+					  { .addr = "0000:02:00.0", .id = 1, .port = 1, .rombar = -1, .romfile_fd = -1 } };
 	static char w0[] = "a\x9b" "b", w1[] = "caf\xc3\xa9", w2[] = "x'y\\z\n", w3[] = "it's", w4[] = "-kernel";
 	char *odd[] = { w0, w1, w2, w3, w4, NULL };
 	struct argv a, shown_argv = { odd, 5, 6, false };
@@ -318,7 +319,7 @@ static void test_argv(void **state)
 			    "append=console=ttyS0 a,b\n",
 			    &v, &e), 0);
 	handover_plan(&v, 2, &fds);
-	assert_int_equal(qemu_argv(&host, &v, devs, 2, &fds, &a, &e), 0);
+	assert_int_equal(qemu_argv(&host, &v, devs, 2, &fds, NULL, &a, &e), 0);
 	for (size_t i = 0; i < a.n && i < sizeof(want) / sizeof(want[0]); i++)
 		assert_string_equal(a.v[i], want[i]);
 	assert_int_equal(a.n, sizeof(want) / sizeof(want[0]));
@@ -335,7 +336,7 @@ static void test_argv(void **state)
 
 	/* the VNC socket's path is the host's, and escaped like any value in an option list */
 	snprintf(host.state_dir, sizeof(host.state_dir), "/run/a,b");
-	assert_int_equal(qemu_argv(&host, &v, devs, 2, &fds, &a, &e), 0);
+	assert_int_equal(qemu_argv(&host, &v, devs, 2, &fds, NULL, &a, &e), 0);
 	for (size_t i = 0; i + 1 < a.n; i++)
 		if (strcmp(a.v[i], "-vnc") == 0)
 			assert_string_equal(a.v[i + 1], "unix:/run/a,,b/vms/w.vnc/socket");
@@ -344,7 +345,7 @@ static void test_argv(void **state)
 	/* a table planned for another VM is a bug, not a QEMU started without its disk */
 	assert_int_equal(vm("[vm]\nname=w\nmemory=1G\n", &bare, &e), 0);
 	handover_plan(&bare, 0, &fds);
-	assert_int_equal(qemu_argv(&host, &v, devs, 0, &fds, &a, &e), -1);
+	assert_int_equal(qemu_argv(&host, &v, devs, 0, &fds, NULL, &a, &e), -1);
 	assert_int_equal(e.code, EX_SOFTWARE);
 	assert_string_equal(e.msg, "no descriptor planned for the console socket");
 

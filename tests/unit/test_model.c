@@ -612,9 +612,107 @@ static void test_load_dir_more(void **state)
 	rmtree(dir);
 }
 
+/* The launch keys (issue 12): trusted files, parsed as strictly as the rest. */
+static void test_launch_keys(void **state)
+{
+	static const char head[] = "[A]\ndev_type = NPU\nvendor_id = 19e5\ndevice_id = d801\n";
+	static const struct { const char *line, *msg; } bad[] = {
+		{ "functions = some", "m.conf:5: functions: expected all or one, got \"some\"" },
+		{ "functions = ALL", "m.conf:5: functions: expected all or one, got \"ALL\"" },
+		{ "functions =", "m.conf:5: functions: expected all or one, got \"\"" },
+		{ "rombar = 0", "m.conf:5: rombar: expected on or off, got \"0\"" },
+		{ "rombar = true", "m.conf:5: rombar: expected on or off, got \"true\"" },
+		/* romfile: a name in rom_dir, never a path out of it */
+		{ "romfile = ../../etc/shadow", "m.conf:5: romfile: \"../../etc/shadow\": expected a file name of 1-128 characters of A-Z a-z 0-9 . _ - (no '/')" },
+		{ "romfile = /usr/share/qemu/efi-e1000.rom", "m.conf:5: romfile: \"/usr/share/qemu/efi-e1000.rom\": expected a file name of 1-128 characters of A-Z a-z 0-9 . _ - (no '/')" },
+		{ "romfile = ..", "m.conf:5: romfile: \"..\": must not start with '.' or '-'" },
+		{ "romfile = .hidden.rom", "m.conf:5: romfile: \".hidden.rom\": must not start with '.' or '-'" },
+		{ "romfile = -x", "m.conf:5: romfile: \"-x\": must not start with '.' or '-'" },
+		{ "romfile = a,b.rom", "m.conf:5: romfile: \"a,b.rom\": expected a file name of 1-128 characters of A-Z a-z 0-9 . _ - (no '/')" },
+		{ "romfile =", "m.conf:5: romfile: \"\": expected a file name of 1-128 characters of A-Z a-z 0-9 . _ - (no '/')" },
+		/* reset_method: the kernel's names, each once, "default" alone */
+		{ "reset_method = flr,bus", "m.conf:5: reset_method: expected \"default\" or kernel reset methods (flr pm bus af device_specific cxl_bus), separated by single spaces, each once, got \"flr,bus\"" },
+		{ "reset_method = flr flr", "m.conf:5: reset_method: expected \"default\" or kernel reset methods (flr pm bus af device_specific cxl_bus), separated by single spaces, each once, got \"flr flr\"" },
+		{ "reset_method = flr  bus", "m.conf:5: reset_method: expected \"default\" or kernel reset methods (flr pm bus af device_specific cxl_bus), separated by single spaces, each once, got \"flr  bus\"" },
+		{ "reset_method = default flr", "m.conf:5: reset_method: expected \"default\" or kernel reset methods (flr pm bus af device_specific cxl_bus), separated by single spaces, each once, got \"default flr\"" },
+		{ "reset_method = FLR", "m.conf:5: reset_method: expected \"default\" or kernel reset methods (flr pm bus af device_specific cxl_bus), separated by single spaces, each once, got \"FLR\"" },
+		{ "reset_method = fl", "m.conf:5: reset_method: expected \"default\" or kernel reset methods (flr pm bus af device_specific cxl_bus), separated by single spaces, each once, got \"fl\"" },
+		{ "reset_method = flrx", "m.conf:5: reset_method: expected \"default\" or kernel reset methods (flr pm bus af device_specific cxl_bus), separated by single spaces, each once, got \"flrx\"" },
+		{ "reset_method =", "m.conf:5: reset_method: expected \"default\" or kernel reset methods (flr pm bus af device_specific cxl_bus), separated by single spaces, each once, got \"\"" },
+		{ "reset_method = flr\tbus", NULL }, /* a tab: the INI layer refuses it first */
+		/* allow: the health overrides, nothing else (host-critical is pcipass.conf's) */
+		{ "allow = host-critical", "m.conf:5: allow: expected no-reset, d3cold or aer, separated by single spaces, each once, got \"host-critical\"" },
+		{ "allow = aer aer", "m.conf:5: allow: expected no-reset, d3cold or aer, separated by single spaces, each once, got \"aer aer\"" },
+		{ "allow = aer,d3cold", "m.conf:5: allow: expected no-reset, d3cold or aer, separated by single spaces, each once, got \"aer,d3cold\"" },
+		{ "allow =", "m.conf:5: allow: expected no-reset, d3cold or aer, separated by single spaces, each once, got \"\"" },
+		{ "allow = all", "m.conf:5: allow: expected no-reset, d3cold or aer, separated by single spaces, each once, got \"all\"" },
+		{ "functions = all\nfunctions = one", "m.conf:6: functions: given twice in [A]" },
+	};
+	struct model_set ms = { 0 };
+	struct perr e;
+	char text[512], out[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s\n", head, bad[i].line);
+		assert_int_equal(parse(text, &ms, &e), -1);
+		assert_int_equal(e.code, EX_DATAERR);
+		if (bad[i].msg)
+			assert_string_equal(e.msg, bad[i].msg);
+		models_free(&ms);
+	}
+	/* the longest romfile name, and one more */
+	memset(out, 0, sizeof(out));
+	{
+		char name[ROMFILE_MAX + 2];
+		memset(name, 'r', ROMFILE_MAX);
+		name[ROMFILE_MAX] = '\0';
+		assert_null(romfile_check(name));
+		strcat(name, "r");
+		assert_non_null(romfile_check(name));
+	}
+	/* every key, stored; the defaults when absent */
+	snprintf(text, sizeof(text), "%sfunctions = all\nrombar = off\nromfile = npu-v2.rom\n"
+		 "reset_method = bus flr\nallow = d3cold no-reset\n[B]\ndev_type = NPU\nvendor_id = 19e5\n"
+		 "device_id = d802\nrombar = on\nreset_method = default\nallow = aer\n", head);
+	assert_int_equal(parse(text, &ms, &e), 0);
+	assert_true(ms.v[0].functions_all);
+	assert_int_equal(ms.v[0].rombar, ROMBAR_OFF);
+	assert_string_equal(ms.v[0].romfile, "npu-v2.rom");
+	assert_string_equal(ms.v[0].reset_method, "bus flr"); /* the order is the kernel's priority */
+	assert_int_equal(ms.v[0].allow, ALLOW_D3COLD | ALLOW_NO_RESET);
+	assert_false(ms.v[1].functions_all);
+	assert_int_equal(ms.v[1].rombar, ROMBAR_ON);
+	assert_string_equal(ms.v[1].romfile, "");
+	assert_string_equal(ms.v[1].reset_method, "default");
+	assert_int_equal(ms.v[1].allow, ALLOW_AER);
+	/* what pcipass-model writes reads back the same */
+	assert_true(model_render(&ms.v[0], text, sizeof(text)) > 0);
+	assert_non_null(strstr(text, "functions = all\nrombar = off\nromfile = npu-v2.rom\n"
+				     "reset_method = bus flr\nallow = no-reset d3cold\n"));
+	{
+		struct model_set again = { 0 };
+		assert_int_equal(parse(text, &again, &e), 0);
+		assert_true(again.v[0].functions_all);
+		assert_int_equal(again.v[0].rombar, ROMBAR_OFF);
+		assert_string_equal(again.v[0].romfile, "npu-v2.rom");
+		assert_string_equal(again.v[0].reset_method, "bus flr");
+		assert_int_equal(again.v[0].allow, ALLOW_D3COLD | ALLOW_NO_RESET);
+		models_free(&again);
+	}
+	models_free(&ms);
+	/* every method once is the longest list, and fits */
+	assert_null(reset_method_check("flr pm bus af device_specific cxl_bus", out));
+	assert_string_equal(out, "flr pm bus af device_specific cxl_bus");
+	assert_string_equal(allow_text(ALLOW_AER | ALLOW_NO_RESET | ALLOW_D3COLD, out, sizeof(out)),
+			    "no-reset d3cold aer");
+	assert_string_equal(allow_text(0, out, sizeof(out)), "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_launch_keys),
 		cmocka_unit_test(test_names),        cmocka_unit_test(test_dev_types),
 		cmocka_unit_test(test_parse_file),   cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_match),        cmocka_unit_test(test_render_roundtrip),

@@ -72,17 +72,17 @@ static void test_outputs(void **state)
 	assert_int_equal(match_inventory(&s, &ms, &c, &inv, &e), 0);
 	strcpy(inv.generated, "2026-11-24T10:00:00Z");
 
-	report_list(&inv, ci, false, &b);
+	report_list(&inv, ci, NULL, NULL, false, &b);
 	assert_non_null(strstr(b.p, "0000:3b:00.0  Sub "));
 	assert_non_null(strstr(b.p, "claimed by vm-1 (pid 4242)\n"));
 	assert_non_null(strstr(b.p, "free (not yet released)\n"));
 	sbuf_free(&b);
-	report_list(&inv, ci, true, &b);
-	assert_non_null(strstr(b.p, "\"state\": \"claimed\", \"vm\": \"vm-1\", \"pid\": 4242, \"released\": false}"));
+	report_list(&inv, ci, NULL, NULL, true, &b);
+	assert_non_null(strstr(b.p, "\"state\": \"claimed\", \"vm\": \"vm-1\", \"pid\": 4242, \"released\": false, "));
 	assert_non_null(strstr(b.p, "{\"disabled\": false, \"generated\": \"2026-11-24T10:00:00Z\""));
 	sbuf_free(&b);
 
-	report_prom(&inv, ci, true, 1700000000, 3, &b);
+	report_prom(&inv, ci, NULL, true, 1700000000, 3, &b);
 	assert_non_null(strstr(b.p, "pcipass_devices{model=\"Plain\",dev_type=\"NPU\",numa_node=\"1\",state=\"free\"} 1\n"));
 	/* the second device's claim exists, nobody holds it: free to claim, but unreleased */
 	assert_non_null(strstr(b.p, "\npcipass_device_info{address=\"0000:3b:00.0\",model=\"Sub\",dev_type=\"NPU\",numa_node=\"0\",state=\"claimed\"} 1\n"));
@@ -249,17 +249,21 @@ static void test_report_all(void **state)
 		"[\n"
 		" {\"address\": \"0000:00:01.0\", \"class\": \"0604\", \"vendor_id\": \"8086\", \"device_id\": \"1234\", "
 		"\"subsystem\": \"\", \"driver\": \"\", \"iommu_group\": 1, \"numa_node\": 0, \"excluded\": false, "
-		"\"bridge\": true, \"model\": \"\", \"class_name\": \"\", \"vendor_name\": \"\", \"device_name\": \"\"},\n"
+		"\"bridge\": true, \"model\": \"\", \"class_name\": \"\", \"vendor_name\": \"\", \"device_name\": \"\", "
+		"\"host_critical\": \"\", \"host_critical_allowed\": false, \"facts\": null},\n"
 		" {\"address\": \"0000:3b:00.0\", \"class\": \"1200\", \"vendor_id\": \"19e5\", \"device_id\": \"d801\", "
 		"\"subsystem\": \"19e5:0200\", \"driver\": \"\", \"iommu_group\": 17, \"numa_node\": 0, \"excluded\": false, "
 		"\"bridge\": false, \"model\": \"Sub\", \"class_name\": \"Processing accelerators\", "
-		"\"vendor_name\": \"Huawei \\\"Tech\\\"\", \"device_name\": \"Atlas\\\\300\\u0009\\u0001\"},\n"
+		"\"vendor_name\": \"Huawei \\\"Tech\\\"\", \"device_name\": \"Atlas\\\\300\\u0009\\u0001\", "
+		"\"host_critical\": \"\", \"host_critical_allowed\": false, \"facts\": null},\n"
 		" {\"address\": \"0000:af:00.0\", \"class\": \"1200\", \"vendor_id\": \"8086\", \"device_id\": \"1234\", "
 		"\"subsystem\": \"\", \"driver\": \"vfio-pci\", \"iommu_group\": -1, \"numa_node\": -1, \"excluded\": true, "
-		"\"bridge\": false, \"model\": \"\", \"class_name\": \"\", \"vendor_name\": \"\", \"device_name\": \"\"},\n"
+		"\"bridge\": false, \"model\": \"\", \"class_name\": \"\", \"vendor_name\": \"\", \"device_name\": \"\", "
+		"\"host_critical\": \"\", \"host_critical_allowed\": false, \"facts\": null},\n"
 		" {\"address\": \"0000:d8:00.0\", \"class\": \"0580\", \"vendor_id\": \"10ee\", \"device_id\": \"903f\", "
 		"\"subsystem\": \"\", \"driver\": \"xdma\", \"iommu_group\": 5, \"numa_node\": 1, \"excluded\": false, "
-		"\"bridge\": false, \"model\": \"\", \"class_name\": \"\", \"vendor_name\": \"\", \"device_name\": \"\"}\n"
+		"\"bridge\": false, \"model\": \"\", \"class_name\": \"\", \"vendor_name\": \"\", \"device_name\": \"\", "
+		"\"host_critical\": \"\", \"host_critical_allowed\": false, \"facts\": null}\n"
 		"]\n");
 	sbuf_free(&b);
 
@@ -272,6 +276,11 @@ static void test_report_all(void **state)
 	sbuf_free(&b);
 	models_free(&ms);
 }
+
+/* The facts of a device the kernel shows none of, as JSON. */
+#define NULL_FACTS "\"facts\": {\"bars\": null, \"reset_methods\": null, \"power_state\": null, " \
+	"\"link\": {\"speed_gts\": null, \"width\": null, \"max_speed_gts\": null, \"max_width\": null}, " \
+	"\"aer\": {\"correctable\": null, \"nonfatal\": null, \"fatal\": null}, \"boot_vga\": null}"
 
 static void test_report_list(void **state)
 {
@@ -288,6 +297,9 @@ static void test_report_list(void **state)
 	struct sbuf b = { 0 };
 
 	(void)state;
+	pcidev_clear(&d.pci);
+	d.pci.absent = PCIDEV_ALL_FILES;
+	strcpy(d.pci.reset_methods, "-");
 	for (unsigned i = 0; i < 4; i++) {
 		snprintf(d.addr, sizeof(d.addr), "0000:0%c:00.0", (char)('1' + i));
 		d.numa_node = (int)i - 1;
@@ -295,30 +307,46 @@ static void test_report_list(void **state)
 		strcpy(d.driver, i == 2 ? "vfio-pci" : "");
 		assert_int_equal(inventory_add(&inv, &d, &e), 0);
 	}
-	report_list(&inv, ci, false, &b);
+	report_list(&inv, ci, NULL, NULL, false, &b);
 	assert_string_equal(b.p,
 		"ADDRESS       MODEL             DEV_TYPE  VEN:DEV    NUMA  GROUP  DRIVER      STATE\n"
 		"0000:01:00.0  Atlas-800         NPU       19e5:d801  -     -      -           free\n"
+		"              bars -; reset_methods -; power_state -; link -; aer -; boot_vga -\n"
 		"0000:02:00.0  Atlas-800         NPU       19e5:d801  0     9      -           free (not yet released)\n"
+		"              bars -; reset_methods -; power_state -; link -; aer -; boot_vga -\n"
 		"0000:03:00.0  Atlas-800         NPU       19e5:d801  1     19     vfio-pci    claimed by vm-1 (pid 4242)\n"
-		"0000:04:00.0  Atlas-800         NPU       19e5:d801  2     29     -           claimed\n");
+		"              bars -; reset_methods -; power_state -; link -; aer -; boot_vga -\n"
+		"0000:04:00.0  Atlas-800         NPU       19e5:d801  2     29     -           claimed\n"
+		"              bars -; reset_methods -; power_state -; link -; aer -; boot_vga -\n");
 	sbuf_free(&b);
 
-	report_list(&inv, ci, true, &b);
+	report_list(&inv, ci, NULL, NULL, true, &b);
 	assert_string_equal(b.p,
 		"{\"disabled\": false, \"generated\": \"2026-11-24T10:00:00Z\", \"devices\": [\n"
 		" {\"address\": \"0000:01:00.0\", \"model\": \"Atlas-800\", \"dev_type\": \"NPU\", \"vendor_id\": \"19e5\", "
 		"\"device_id\": \"d801\", \"numa_node\": -1, \"iommu_group\": -1, \"driver\": \"\", \"state\": \"free\", "
-		"\"vm\": \"\", \"pid\": 0, \"released\": true},\n"
+		"\"vm\": \"\", \"pid\": 0, \"released\": true, \"unhealthy\": \"\", \"host_critical\": \"\", "
+		"\"host_critical_allowed\": false, "
+		NULL_FACTS
+		"},\n"
 		" {\"address\": \"0000:02:00.0\", \"model\": \"Atlas-800\", \"dev_type\": \"NPU\", \"vendor_id\": \"19e5\", "
 		"\"device_id\": \"d801\", \"numa_node\": 0, \"iommu_group\": 9, \"driver\": \"\", \"state\": \"free\", "
-		"\"vm\": \"\", \"pid\": 0, \"released\": false},\n"
+		"\"vm\": \"\", \"pid\": 0, \"released\": false, \"unhealthy\": \"\", \"host_critical\": \"\", "
+		"\"host_critical_allowed\": false, "
+		NULL_FACTS
+		"},\n"
 		" {\"address\": \"0000:03:00.0\", \"model\": \"Atlas-800\", \"dev_type\": \"NPU\", \"vendor_id\": \"19e5\", "
 		"\"device_id\": \"d801\", \"numa_node\": 1, \"iommu_group\": 19, \"driver\": \"vfio-pci\", \"state\": \"claimed\", "
-		"\"vm\": \"vm-1\", \"pid\": 4242, \"released\": false},\n"
+		"\"vm\": \"vm-1\", \"pid\": 4242, \"released\": false, \"unhealthy\": \"\", \"host_critical\": \"\", "
+		"\"host_critical_allowed\": false, "
+		NULL_FACTS
+		"},\n"
 		" {\"address\": \"0000:04:00.0\", \"model\": \"Atlas-800\", \"dev_type\": \"NPU\", \"vendor_id\": \"19e5\", "
 		"\"device_id\": \"d801\", \"numa_node\": 2, \"iommu_group\": 29, \"driver\": \"\", \"state\": \"claimed\", "
-		"\"vm\": \"\", \"pid\": 0, \"released\": false}\n"
+		"\"vm\": \"\", \"pid\": 0, \"released\": false, \"unhealthy\": \"\", \"host_critical\": \"\", "
+		"\"host_critical_allowed\": false, "
+		NULL_FACTS
+		"}\n"
 		"]}\n");
 	sbuf_free(&b);
 	inventory_free(&inv);
@@ -326,16 +354,100 @@ static void test_report_list(void **state)
 	/* disabled and empty */
 	inv.disabled = true;
 	strcpy(inv.generated, "2026-11-24T10:00:00Z");
-	report_list(&inv, NULL, false, &b);
+	report_list(&inv, NULL, NULL, NULL, false, &b);
 	assert_string_equal(b.p, "custom devices are disabled on this host (disable_custom_device = true)\n");
 	sbuf_free(&b);
-	report_list(&inv, NULL, true, &b);
+	report_list(&inv, NULL, NULL, NULL, true, &b);
 	assert_string_equal(b.p, "{\"disabled\": true, \"generated\": \"2026-11-24T10:00:00Z\", \"devices\": []}\n");
 	sbuf_free(&b);
 	inv.disabled = false;
-	report_list(&inv, NULL, false, &b);
+	report_list(&inv, NULL, NULL, NULL, false, &b);
 	assert_string_equal(b.p, "ADDRESS       MODEL             DEV_TYPE  VEN:DEV    NUMA  GROUP  DRIVER      STATE\n");
 	sbuf_free(&b);
+}
+
+/* What the facts add: the STATE column (unhealthy, host-critical, allowed), the facts line,
+ * their JSON, and the per-device gauges (only what is known). */
+static void test_report_facts(void **state)
+{
+	struct inventory inv = { .generated = "2026-11-24T10:00:00Z" };
+	struct inv_device d = { .model = "M", .dev_type = "NPU", .vendor = 0x19e5, .device = 0xd801,
+				.class = 0x1200, .iommu_group = 1, .numa_node = 0 };
+	struct claim_info ci[5] = { 0 };
+	health_why sick[5] = { "", "config space reads 0xffff after release", "", "", "gone" };
+	struct host_config c;
+	struct perr e = { 0 };
+	struct sbuf b = { 0 };
+
+	(void)state;
+	host(&c, "[host]\nallow_host_critical = 10000:e1:00.0\n");
+	pcidev_clear(&d.pci);
+	d.pci.n_bar = 2;
+	d.pci.bar[0] = (struct pcidev_bar){ 0, 16ull << 30, true, true, true };
+	d.pci.bar[1] = (struct pcidev_bar){ 4, 128, false, false, false };
+	strcpy(d.pci.reset_methods, "flr bus");
+	strcpy(d.pci.power_state, "D3cold");
+	d.pci.cur_speed = 25, d.pci.cur_width = 1, d.pci.max_speed = 160, d.pci.max_width = 16;
+	d.pci.aer_cor = 7, d.pci.aer_nonfatal = -1, d.pci.aer_fatal = 1;
+	d.pci.boot_vga = 0;
+	for (unsigned i = 0; i < 5; i++) {
+		snprintf(d.addr, sizeof(d.addr), i == 4 ? "10000:e1:00.0" : "0000:0%u:00.0", i + 1);
+		strcpy(d.host_critical, i >= 2 ? "mounted /" : "");
+		assert_int_equal(inventory_add(&inv, &d, &e), 0);
+	}
+	ci[3] = (struct claim_info){ .exists = true, .held = true, .vm = "v", .pid = 9 };
+	report_list(&inv, ci, sick, &c, false, &b);
+	assert_string_equal(b.p,
+		"ADDRESS        MODEL             DEV_TYPE  VEN:DEV    NUMA  GROUP  DRIVER      STATE\n"
+		"0000:01:00.0   M                 NPU       19e5:d801  0     1      -           free\n"
+		"               bars 0:16G,64,pref 4:128,io; reset_methods flr bus; power_state D3cold; "
+		"link 2.5GT/s x1, max 16.0GT/s x16; aer correctable 7, nonfatal -, fatal 1; boot_vga 0\n"
+		"0000:02:00.0   M                 NPU       19e5:d801  0     1      -           unhealthy: config space reads 0xffff after release\n"
+		"               bars 0:16G,64,pref 4:128,io; reset_methods flr bus; power_state D3cold; "
+		"link 2.5GT/s x1, max 16.0GT/s x16; aer correctable 7, nonfatal -, fatal 1; boot_vga 0\n"
+		"0000:03:00.0   M                 NPU       19e5:d801  0     1      -           host-critical: mounted /\n"
+		"               bars 0:16G,64,pref 4:128,io; reset_methods flr bus; power_state D3cold; "
+		"link 2.5GT/s x1, max 16.0GT/s x16; aer correctable 7, nonfatal -, fatal 1; boot_vga 0\n"
+		"0000:04:00.0   M                 NPU       19e5:d801  0     1      -           claimed by v (pid 9)\n"
+		"               bars 0:16G,64,pref 4:128,io; reset_methods flr bus; power_state D3cold; "
+		"link 2.5GT/s x1, max 16.0GT/s x16; aer correctable 7, nonfatal -, fatal 1; boot_vga 0\n"
+		"10000:e1:00.0  M                 NPU       19e5:d801  0     1      -           unhealthy: gone; host-critical, allowed: mounted /\n"
+		"               bars 0:16G,64,pref 4:128,io; reset_methods flr bus; power_state D3cold; "
+		"link 2.5GT/s x1, max 16.0GT/s x16; aer correctable 7, nonfatal -, fatal 1; boot_vga 0\n");
+	sbuf_free(&b);
+
+	report_list(&inv, ci, sick, &c, true, &b);
+	assert_non_null(strstr(b.p, "\"address\": \"10000:e1:00.0\""));
+	assert_non_null(strstr(b.p, "\"released\": true, \"unhealthy\": \"gone\", \"host_critical\": \"mounted /\", "
+				    "\"host_critical_allowed\": true, \"facts\": {\"bars\": [{\"bar\": \"0\", \"bytes\": 17179869184, "
+				    "\"io\": false, \"mem64\": true, \"prefetch\": true}, {\"bar\": \"4\", \"bytes\": 128, \"io\": true, "
+				    "\"mem64\": false, \"prefetch\": false}], \"reset_methods\": [\"flr\", \"bus\"], \"power_state\": \"D3cold\", "
+				    "\"link\": {\"speed_gts\": 2.5, \"width\": 1, \"max_speed_gts\": 16.0, \"max_width\": 16}, "
+				    "\"aer\": {\"correctable\": 7, \"nonfatal\": null, \"fatal\": 1}, \"boot_vga\": false}}\n]}\n"));
+	sbuf_free(&b);
+
+	/* no reset method at all: an empty list, not null */
+	strcpy(inv.dev[0].pci.reset_methods, "");
+	report_list(&inv, ci, NULL, NULL, true, &b);
+	assert_non_null(strstr(b.p, "\"reset_methods\": [], "));
+	assert_null(strstr(b.p, "\"host_critical_allowed\": true"));
+	sbuf_free(&b);
+
+	report_prom(&inv, ci, sick, true, 1, -1, &b);
+	assert_non_null(strstr(b.p, "\npcipass_device_host_critical{address=\"0000:02:00.0\",model=\"M\"} 0\n"
+				    "pcipass_device_host_critical{address=\"0000:03:00.0\",model=\"M\"} 1\n"));
+	assert_non_null(strstr(b.p, "\npcipass_device_unhealthy{address=\"0000:01:00.0\",model=\"M\"} 0\n"
+				    "pcipass_device_unhealthy{address=\"0000:02:00.0\",model=\"M\"} 1\n"));
+	assert_non_null(strstr(b.p, "\npcipass_device_aer_errors_total{address=\"0000:01:00.0\",model=\"M\",kind=\"correctable\"} 7\n"
+				    "pcipass_device_aer_errors_total{address=\"0000:01:00.0\",model=\"M\",kind=\"fatal\"} 1\n"));
+	assert_non_null(strstr(b.p, "\npcipass_device_bar_bytes{address=\"10000:e1:00.0\",model=\"M\",bar=\"0\"} 17179869184\n"
+				    "pcipass_device_bar_bytes{address=\"10000:e1:00.0\",model=\"M\",bar=\"4\"} 128\n"));
+	assert_non_null(strstr(b.p, "\npcipass_device_link_speed_gts{address=\"0000:01:00.0\",model=\"M\",link=\"current\"} 2.5\n"
+				    "pcipass_device_link_speed_gts{address=\"0000:01:00.0\",model=\"M\",link=\"max\"} 16.0\n"));
+	assert_non_null(strstr(b.p, "\npcipass_device_link_width_lanes{address=\"0000:01:00.0\",model=\"M\",link=\"current\"} 1\n"));
+	assert_null(strstr(b.p, "kind=\"nonfatal\""));
+	sbuf_free(&b);
+	inventory_free(&inv);
 }
 
 static void test_report_prom(void **state)
@@ -352,6 +464,8 @@ static void test_report_prom(void **state)
 	};
 
 	(void)state;
+	pcidev_clear(&d.pci);
+	d.pci.absent = PCIDEV_ALL_FILES;
 	for (unsigned i = 0; i < 6; i++) {
 		snprintf(d.addr, sizeof(d.addr), "0000:0%c:00.0", (char)('1' + i));
 		strcpy(d.model, pd[i].model);
@@ -360,7 +474,7 @@ static void test_report_prom(void **state)
 		ci[i].exists = pd[i].held || i == 3; /* 0000:04:00.0: its VM gone, not released */
 		assert_int_equal(inventory_add(&inv, &d, &e), 0);
 	}
-	report_prom(&inv, ci, true, 1700000000, 0, &b);
+	report_prom(&inv, ci, NULL, true, 1700000000, 0, &b);
 	assert_string_equal(b.p,
 		"# HELP pcipass_devices Custom PCI devices in the inventory.\n"
 		"# TYPE pcipass_devices gauge\n"
@@ -377,6 +491,31 @@ static void test_report_prom(void **state)
 		"pcipass_device_info{address=\"0000:04:00.0\",model=\"A\",dev_type=\"NPU\",numa_node=\"1\",state=\"unreleased\"} 1\n"
 		"pcipass_device_info{address=\"0000:05:00.0\",model=\"B\",dev_type=\"NPU\",numa_node=\"-1\",state=\"free\"} 1\n"
 		"pcipass_device_info{address=\"0000:06:00.0\",model=\"A\",dev_type=\"NPU\",numa_node=\"1\",state=\"claimed\"} 1\n"
+		"# HELP pcipass_device_host_critical Whether the host uses the device (a mounted filesystem's disk, "
+		"swap, a default route's NIC, the console, the boot VGA).\n"
+		"# TYPE pcipass_device_host_critical gauge\n"
+		"pcipass_device_host_critical{address=\"0000:01:00.0\",model=\"B\"} 0\n"
+		"pcipass_device_host_critical{address=\"0000:02:00.0\",model=\"A\"} 0\n"
+		"pcipass_device_host_critical{address=\"0000:03:00.0\",model=\"B\"} 0\n"
+		"pcipass_device_host_critical{address=\"0000:04:00.0\",model=\"A\"} 0\n"
+		"pcipass_device_host_critical{address=\"0000:05:00.0\",model=\"B\"} 0\n"
+		"pcipass_device_host_critical{address=\"0000:06:00.0\",model=\"A\"} 0\n"
+		"# HELP pcipass_device_unhealthy Whether the device is marked unhealthy (it stopped answering after a VM).\n"
+		"# TYPE pcipass_device_unhealthy gauge\n"
+		"pcipass_device_unhealthy{address=\"0000:01:00.0\",model=\"B\"} 0\n"
+		"pcipass_device_unhealthy{address=\"0000:02:00.0\",model=\"A\"} 0\n"
+		"pcipass_device_unhealthy{address=\"0000:03:00.0\",model=\"B\"} 0\n"
+		"pcipass_device_unhealthy{address=\"0000:04:00.0\",model=\"A\"} 0\n"
+		"pcipass_device_unhealthy{address=\"0000:05:00.0\",model=\"B\"} 0\n"
+		"pcipass_device_unhealthy{address=\"0000:06:00.0\",model=\"A\"} 0\n"
+		"# HELP pcipass_device_aer_errors_total AER errors the kernel counted for the device since boot, by kind.\n"
+		"# TYPE pcipass_device_aer_errors_total counter\n"
+		"# HELP pcipass_device_bar_bytes The size of each memory or I/O region the device decodes (BARs 0-5, rom).\n"
+		"# TYPE pcipass_device_bar_bytes gauge\n"
+		"# HELP pcipass_device_link_speed_gts The PCIe link's speed in GT/s, now and at most.\n"
+		"# TYPE pcipass_device_link_speed_gts gauge\n"
+		"# HELP pcipass_device_link_width_lanes The PCIe link's width in lanes, now and at most.\n"
+		"# TYPE pcipass_device_link_width_lanes gauge\n"
 		"# HELP pcipass_custom_devices_disabled Whether disable_custom_device is set.\n"
 		"# TYPE pcipass_custom_devices_disabled gauge\n"
 		"pcipass_custom_devices_disabled 0\n"
@@ -396,7 +535,7 @@ static void test_report_prom(void **state)
 
 	/* a failed probe on a disabled host, no devices, no claims array */
 	inv.disabled = true;
-	report_prom(&inv, NULL, false, 7, -1, &b);
+	report_prom(&inv, NULL, NULL, false, 7, -1, &b);
 	assert_null(strstr(b.p, "pcipass_devices{"));
 	assert_null(strstr(b.p, "pcipass_device_info{"));
 	/* unknown count: no series, rather than a 0 that would read as a counter reset */
@@ -467,6 +606,7 @@ int main(void)
 		cmocka_unit_test(test_report_all),
 		cmocka_unit_test(test_report_list),
 		cmocka_unit_test(test_report_prom),
+		cmocka_unit_test(test_report_facts),
 		cmocka_unit_test(test_report_models),
 		cmocka_unit_test(test_json_str_more),
 	};
