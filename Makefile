@@ -52,7 +52,7 @@ MODEL_SRC  := probe/model_cmd.c
 RUN_SRC    := launcher/run.c
 RUN_LIB    := launcher/vmconf.c launcher/argv.c launcher/select.c launcher/handover.c launcher/qmp.c launcher/numa.c \
               launcher/machine.c
-RUN_SYS    := launcher/filter.c launcher/prepare.c launcher/bind.c launcher/files.c launcher/rom.c launcher/slot.c launcher/ident.c \
+RUN_SYS    := launcher/plan.c launcher/release.c launcher/hotplug.c launcher/filter.c launcher/prepare.c launcher/bind.c launcher/files.c launcher/rom.c launcher/slot.c launcher/ident.c \
               launcher/ops.c launcher/console.c launcher/preflight.c launcher/numahost.c \
               launcher/firmware.c launcher/window.c
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)

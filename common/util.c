@@ -377,3 +377,10 @@ void say(const char *vm, const char *fmt, ...)
 	if (say_syslog)
 		syslog(LOG_INFO, "vm %s: %s", vm, msg);
 }
+
+void complain(const struct perr *e)
+{
+	fprintf(stderr, "%s: %s\n", progname, e->msg);
+	if (say_syslog)
+		syslog(LOG_ERR, "%s", e->msg);
+}

@@ -97,6 +97,9 @@ void sbuf_free(struct sbuf *b);
  * journal, and opens the log). */
 extern bool say_syslog;
 void say(const char *vm, const char *fmt, ...) PRINTF(2, 3);
+/* An error that does not end the run (--release goes on with the other devices): on stderr as
+ * "PROGNAME: MESSAGE", and in syslog too while say_syslog is set. */
+void complain(const struct perr *e);
 
 /* Milliseconds on the monotonic clock: for deadlines, never for dates. */
 long long now_ms(void);

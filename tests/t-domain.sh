@@ -66,7 +66,7 @@ if [ "$(id -u)" = 0 ]; then
 	check "--list shows the claim on 10000:e1:00.0" grep -q '^10000:e1:00.0 .*held-vm' "$TMPROOT/list"
 	dry d6 'address = 10000:e1:00.0'
 	check "a claimed wide-domain device is not free (exit $st)" test $st = 69
-	kill $holder; wait $holder 2>/dev/null
+	kill $holder; wait $holder 2>/dev/null || true
 else
-	skip "claims on a wide-domain device" "needs root (claim files under a root-owned state dir)"
+	skip "claims on a wide-domain device: needs root (claim files under a root-owned state dir)"
 fi
