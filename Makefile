@@ -201,8 +201,9 @@ install: all
 	@# the inventory's directory, and image_dirs' default (disks, kernels: root's, read by the
 	@# launcher only); /run/pcipass comes from tmpfiles.d
 	install -d -m 0755 $(DESTDIR)$(LOCALSTATEDIR)/lib/pcipass $(DESTDIR)$(LOCALSTATEDIR)/lib/pcipass/images
-	@# nvram_dir's default: each UEFI VM's variables, root's alone
-	install -d -m 0700 $(DESTDIR)$(LOCALSTATEDIR)/lib/pcipass/nvram
+	@# nvram_dir's default: each UEFI VM's variables (the files root's, 0600; the directory
+	@# 0755 as Debian wants it)
+	install -d -m 0755 $(DESTDIR)$(LOCALSTATEDIR)/lib/pcipass/nvram
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
 	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/

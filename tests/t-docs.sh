@@ -39,8 +39,8 @@ mode() { stat -c '%a %F' "$D$2" 2>/dev/null | grep -qx "$1"; }
 for d in /etc/pcipass /etc/pcipass/models.d /etc/pcipass/vms /var/lib/pcipass /var/lib/pcipass/images; do
 	check "install: $d, a directory, 0755" mode "755 directory" "$d"
 done
-check "install: /var/lib/pcipass/nvram (the VMs' UEFI variables), a directory, 0700" \
-	mode "700 directory" /var/lib/pcipass/nvram
+check "install: /var/lib/pcipass/nvram (the VMs' UEFI variables), a directory, 0755" \
+	mode "755 directory" /var/lib/pcipass/nvram
 check "install: no /run (tmpfiles.d makes /run/pcipass at boot)" test ! -e "$D/run"
 check "install: tmpfiles.d entry for /run/pcipass, 0644" mode "644 regular file" /usr/lib/tmpfiles.d/pcipass.conf
 check "install: tmpfiles.d makes /run/pcipass and claims, vms, ids, root's" \

@@ -172,7 +172,7 @@ is /run/pcipass/claims "root:root 700 directory"
 is /run/pcipass/vms "root:root 755 directory"
 is /run/pcipass/ids "root:root 700 directory"
 is /var/lib/pcipass/images "root:root 755 directory"
-is /var/lib/pcipass/nvram "root:root 700 directory"
+is /var/lib/pcipass/nvram "root:root 755 directory"
 
 # no system user: every VM runs under a dynamic uid of its own, with group kvm for /dev/kvm
 check "no user pcipass (VMs run under dynamic ids)" test -z "$(in_root getent passwd pcipass)"
