@@ -141,10 +141,10 @@ static void bar_list(const struct machine_in *in, char *out, size_t size)
 		}
 		i = k;
 	}
-	if (devs > 8)
-		snprintf(out, size, "%s ... of %s and %zu more devices", sizes, addrs, devs - 8);
-	else
-		snprintf(out, size, "%s of %s", sizes, addrs);
+	/* a list cut short still reads, and says no less than it can hold */
+	if (devs > 8 ? xsnprintf(out, size, "%s ... of %s and %zu more devices", sizes, addrs, devs - 8) :
+		       xsnprintf(out, size, "%s of %s", sizes, addrs))
+		return;
 }
 
 /* Where the map ends: RAM above 4 GiB from ram_start, then QEMU's window (size), and OVMF's

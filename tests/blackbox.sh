@@ -9,6 +9,10 @@ export RESULTS
 trap 'rm -f "$RESULTS"' EXIT
 status=0
 for t in tests/t-*.sh; do
+	# BLACKBOX_SKIP: test files a pass leaves out on purpose (make asan: see the Makefile)
+	case " ${BLACKBOX_SKIP:-} " in
+	*" ${t#tests/} "*) echo "== $t: left out of this pass (BLACKBOX_SKIP)"; continue ;;
+	esac
 	echo "== $t"
 	start=$SECONDS
 	bash "$t" || status=1

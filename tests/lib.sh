@@ -287,3 +287,30 @@ vm_start() {
 	disown
 	VM_PIDS+=("$VM_PID")
 }
+
+# ovmf_host: as root with the real QEMU and Debian's OVMF, a host for the UEFI VM efi-1 under
+# TCG (tests/t-firmware*.sh): its config $C (state, nvram_dir, image_dirs under $V), vm.ini
+# $TMPROOT/efi.ini, its variable store's path $STORE; PIDS killed at exit. Else a loud skip, and
+# false.
+ovmf_host() {
+	root_with_nobody "OVMF launches" || return 1
+	if ! command -v qemu-system-x86_64 >/dev/null || ! command -v python3 >/dev/null; then
+		skip "OVMF launches: need qemu-system-x86_64 and python3"
+		return 1
+	elif [ ! -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || [ ! -f /usr/share/OVMF/OVMF_VARS_4M.fd ]; then
+		skip "OVMF launches: Debian's ovmf package is not installed"
+		return 1
+	fi
+	V=$TMPROOT/u
+	mkdir -p "$V/run"
+	C=$V/pcipass.conf
+	printf '[host]\nstate_dir = %s\nnvram_dir = %s\nqemu = %s\nvm_groups = %s\nimage_dirs = %s\n' "$V/run" \
+		"$V/nvram" "$(command -v qemu-system-x86_64)" "$(getent group kvm >/dev/null && echo kvm || echo nogroup)" \
+		"$V/img" >"$C"
+	chmod -R go-w "$V"
+	printf '[vm]\nname = efi-1\nmemory = 256M\naccel = tcg\ncpus = 2\nthreads = 2\nfirmware = uefi\n[display]\nserial = socket\n' \
+		>"$TMPROOT/efi.ini"
+	STORE=$V/nvram/efi-1.fd
+	PIDS=()
+	trap 'for p in ${PIDS[@]+"${PIDS[@]}"}; do kill -KILL "$p" 2>/dev/null; done; rm -rf "$TMPROOT"' EXIT
+}
