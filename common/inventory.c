@@ -3,6 +3,7 @@
 #include "inventory.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,7 +13,7 @@
 #include "inifile.h"
 #include "trust.h"
 
-int inventory_add(struct inventory *inv, const struct inv_device *d, struct perr *e)
+int inventory_check(const struct inv_device *d, size_t n, struct perr *e)
 {
 	char b[128];
 
@@ -21,8 +22,15 @@ int inventory_add(struct inventory *inv, const struct inv_device *d, struct perr
 	if (d->driver[0] && !driver_name_ok(d->driver, DRIVER_MAX - 1))
 		return fail(e, EX_DATAERR, "%s: driver name \"%s\" is not one the inventory can hold "
 			    "(expected A-Z a-z 0-9 . _ - and single spaces)", d->addr, shown(d->driver, b));
-	if (inv->n == INVENTORY_MAX)
+	if (n >= INVENTORY_MAX)
 		return fail(e, EX_DATAERR, "more than %d devices", INVENTORY_MAX);
+	return 0;
+}
+
+int inventory_add(struct inventory *inv, const struct inv_device *d, struct perr *e)
+{
+	if (inventory_check(d, inv->n, e) < 0)
+		return -1;
 	if (inv->n == inv->cap) {
 		size_t cap = inv->cap ? inv->cap * 2 : 64;
 		struct inv_device *v = realloc(inv->dev, cap * sizeof(*v));
@@ -46,26 +54,108 @@ _Static_assert((size_t)INVENTORY_MAX * INV_DEVICE_MAX + 200 <= INI_MAX_FILE, "in
 /* every line within inifile's 197 bytes */
 _Static_assert(16 + DEVFACT_MAX < 197 && 16 + HOSTUSE_WHY_MAX < 197, "an inventory line too long");
 
+size_t inventory_head(const char *generated, bool disabled, size_t n, char out[INV_HEAD_MAX])
+{
+	return (size_t)snprintf(out, INV_HEAD_MAX, "; written by pcipass-probe; do not edit\n[host]\n"
+				"generated = %s\ndisabled  = %s\ndevices   = %zu\n",
+				generated, disabled ? "true" : "false", n);
+}
+
+/* A device's text is put together with these rather than printf, which was most of the
+ * probe's own (user) time: a cursor in a buffer of INV_DEVICE_MAX bytes, which the device
+ * cannot overrun (every field is bounded; test_inventory renders the largest). */
+struct cur {
+	char *p;
+};
+
+static void put(struct cur *c, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(c->p, s, n);
+	c->p += n;
+}
+
+/* as printf's %04x */
+static void put_hex4(struct cur *c, unsigned v)
+{
+	static const char digit[] = "0123456789abcdef";
+	int shift = 12;
+
+	while (shift < 28 && v >> (shift + 4) != 0)
+		shift += 4;
+	for (; shift >= 0; shift -= 4)
+		*c->p++ = digit[(v >> shift) & 0xf];
+}
+
+static void put_int(struct cur *c, int v)
+{
+	char tmp[12];
+	int n = 0;
+	unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*c->p++ = '-';
+	while (n > 0)
+		*c->p++ = tmp[--n];
+}
+
+/* "key = value\n"; with maybe_empty, "key =\n" for an empty value, as the format has it */
+static void put_line(struct cur *c, const char *key, const char *value, bool maybe_empty)
+{
+	put(c, key);
+	put(c, value[0] || !maybe_empty ? " = " : " =");
+	put(c, value);
+	*c->p++ = '\n';
+}
+
+void inventory_render_device(const struct inv_device *d, struct sbuf *b)
+{
+	char text[INV_DEVICE_MAX + 64], v[DEVFACT_MAX], key[16];
+	struct cur c = { text };
+
+	put(&c, "\n[");
+	put(&c, d->addr);
+	put(&c, "]\n");
+	put_line(&c, "model      ", d->model, false);
+	put_line(&c, "dev_type   ", d->dev_type, false);
+	put(&c, "vendor_id   = ");
+	put_hex4(&c, d->vendor);
+	put(&c, "\ndevice_id   = ");
+	put_hex4(&c, d->device);
+	if (d->has_subsys) {
+		put(&c, "\nsubsystem_vendor_id = ");
+		put_hex4(&c, d->subsys_vendor);
+		put(&c, "\nsubsystem_device_id = ");
+		put_hex4(&c, d->subsys_device);
+	}
+	put(&c, "\nclass       = ");
+	put_hex4(&c, d->class);
+	put(&c, "\niommu_group = ");
+	put_int(&c, d->iommu_group);
+	put(&c, "\nnuma_node   = ");
+	put_int(&c, d->numa_node);
+	*c.p++ = '\n';
+	put_line(&c, "driver     ", d->driver, true);
+	for (int f = 0; f < FACT_COUNT; f++) {
+		snprintf(key, sizeof(key), "%-11s", devfact_key(f));
+		put_line(&c, key, devfact_render(&d->pci, f, v), false);
+	}
+	put_line(&c, "host_critical", d->host_critical, true);
+	sbuf_add(b, text, (size_t)(c.p - text));
+}
+
 int inventory_render(const struct inventory *inv, struct sbuf *b)
 {
-	sbuf_printf(b, "; written by pcipass-probe; do not edit\n[host]\ngenerated = %s\n"
-		    "disabled  = %s\ndevices   = %zu\n",
-		    inv->generated, inv->disabled ? "true" : "false", inv->n);
-	for (size_t i = 0; i < inv->n; i++) {
-		const struct inv_device *d = &inv->dev[i];
-		sbuf_printf(b, "\n[%s]\nmodel       = %s\ndev_type    = %s\nvendor_id   = %04x\n"
-			    "device_id   = %04x\n", d->addr, d->model, d->dev_type, d->vendor, d->device);
-		if (d->has_subsys)
-			sbuf_printf(b, "subsystem_vendor_id = %04x\nsubsystem_device_id = %04x\n",
-				    d->subsys_vendor, d->subsys_device);
-		sbuf_printf(b, "class       = %04x\niommu_group = %d\nnuma_node   = %d\ndriver      =%s%s\n",
-			    d->class, d->iommu_group, d->numa_node, d->driver[0] ? " " : "", d->driver);
-		for (int f = 0; f < FACT_COUNT; f++) {
-			char v[DEVFACT_MAX];
-			sbuf_printf(b, "%-11s = %s\n", devfact_key(f), devfact_render(&d->pci, f, v));
-		}
-		sbuf_printf(b, "host_critical =%s%s\n", d->host_critical[0] ? " " : "", d->host_critical);
-	}
+	char head[INV_HEAD_MAX];
+
+	inventory_head(inv->generated, inv->disabled, inv->n, head);
+	sbuf_printf(b, "%s", head);
+	for (size_t i = 0; i < inv->n; i++)
+		inventory_render_device(&inv->dev[i], b);
 	return b->oom ? -1 : 0;
 }
 

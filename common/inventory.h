@@ -44,12 +44,20 @@ struct inventory {
 	size_t n, cap;
 };
 
+/* Can d be the inventory's device number n + 1 (its driver name, the count)? */
+int inventory_check(const struct inv_device *d, size_t n, struct perr *e) MUST_CHECK;
 /* Append a device (sorted order is the caller's business). */
 int inventory_add(struct inventory *inv, const struct inv_device *d, struct perr *e) MUST_CHECK;
 void inventory_free(struct inventory *inv);
 
 /* The file's text. Devices must already be in address order. */
 int inventory_render(const struct inventory *inv, struct sbuf *out) MUST_CHECK;
+
+/* The text piece by piece, for a writer that holds no array of devices: the head (the [host]
+ * section; its length is returned, at most INV_HEAD_MAX - 1), then each device in turn. */
+#define INV_HEAD_MAX 160
+size_t inventory_head(const char *generated, bool disabled, size_t n, char out[INV_HEAD_MAX]);
+void inventory_render_device(const struct inv_device *d, struct sbuf *b);
 
 /* Parse an inventory; checks the device count, address order and every value. */
 int inventory_parse(const char *text, size_t len, const char *name, struct inventory *inv,

@@ -486,6 +486,21 @@ const struct model *models_match(const struct model_set *ms, unsigned vendor, un
 	return NULL;
 }
 
+bool models_name_ids(const struct model_set *ms, unsigned vendor, unsigned device)
+{
+	size_t lo = 0, hi = ms->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct model *m = ms->index[mid];
+		if (m->vendor < vendor || (m->vendor == vendor && m->device < device))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ms->n && ms->index[lo]->vendor == vendor && ms->index[lo]->device == device;
+}
+
 const struct model *models_find(const struct model_set *ms, const char *name)
 {
 	for (size_t i = 0; i < ms->n; i++)

@@ -71,6 +71,8 @@ void models_free(struct model_set *ms);
 /* The model a device matches: one with its exact subsystem beats one without. O(log n). */
 const struct model *models_match(const struct model_set *ms, unsigned vendor, unsigned device,
 				 bool has_subsys, unsigned sv, unsigned sd);
+/* Does any model name vendor:device (whatever its subsystem)? The probe's cheap first test. */
+bool models_name_ids(const struct model_set *ms, unsigned vendor, unsigned device);
 const struct model *models_find(const struct model_set *ms, const char *name);
 
 /* The text of a model file as pcipass-model writes it. */

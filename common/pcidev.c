@@ -407,6 +407,9 @@ static ssize_t slurp(int dir, const char *name, char *buf, size_t size, char *wh
 			return -1;
 		}
 		got += n;
+		/* a short read of a file is its end: sysfs hands an attribute over in one read */
+		if ((size_t)n < size - (size_t)(got - n))
+			break;
 	}
 	close(fd);
 	return got;
@@ -432,52 +435,34 @@ static void mark_bad(struct pcidev_info *out, unsigned bit, const char *why)
 	out->bad |= bit;
 }
 
-/* Which of the files the directory holds (bits of enum pcidev_file), and whether it has `reset`:
- * one listing instead of an open that fails for each file an older kernel or a device without
- * PCIe or AER lacks. -1 when it cannot be listed (then every file is tried). */
-static int listing(int dir, bool *reset)
+/* The files that come and go together (the kernel shows the four link files of a PCIe device
+ * only, the three AER counters only with AER): when the first is absent, so are the others, and
+ * they are not tried. On a device without PCIe or AER that saves the failed opens; a listing
+ * of the directory cost more than they do. */
+static unsigned group_of(unsigned bit)
 {
-	DIR *d;
-	struct dirent *de;
-	int fd = dup(dir);
-	unsigned there = 0;
-
-	*reset = false;
-	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		for (unsigned i = 0; i < sizeof(file_names) / sizeof(file_names[0]); i++)
-			if (strcmp(de->d_name, file_names[i]) == 0)
-				there |= 1u << i;
-		*reset |= strcmp(de->d_name, "reset") == 0;
-	}
-	closedir(d);
-	return (int)there;
+	if (bit == PCIDEV_CUR_SPEED)
+		return PCIDEV_CUR_SPEED | PCIDEV_CUR_WIDTH | PCIDEV_MAX_SPEED | PCIDEV_MAX_WIDTH;
+	if (bit == PCIDEV_AER_COR)
+		return PCIDEV_AER_COR | PCIDEV_AER_NONFATAL | PCIDEV_AER_FATAL;
+	return bit;
 }
 
-int pcidev_read(const char *sysfs_root, const char *addr, struct pcidev_info *out, struct perr *e)
+void pcidev_read_at(int dir, struct pcidev_info *out)
 {
 	char buf[PCIDEV_FILE_MAX + 1], why[128];
-	int dir = open_dev(sysfs_root, addr, e), there;
-	bool reset;
 	struct stat sb;
 
 	pcidev_clear(out);
-	if (dir < 0)
-		return -1;
-	if ((there = listing(dir, &reset)) < 0) {
-		there = PCIDEV_ALL_FILES;
-		reset = fstatat(dir, "reset", &sb, AT_SYMLINK_NOFOLLOW) == 0;
-	}
 	for (unsigned bit = 1; bit & PCIDEV_ALL_FILES; bit <<= 1) {
 		struct pcidev_info one;
-		ssize_t n = (unsigned)there & bit ? slurp(dir, pcidev_file_name(bit), buf, sizeof(buf), why, sizeof(why)) : -2;
+		ssize_t n;
 
+		if (out->absent & bit)
+			continue;
+		n = slurp(dir, pcidev_file_name(bit), buf, sizeof(buf), why, sizeof(why));
 		if (n == -2) {
-			out->absent |= bit;
+			out->absent |= group_of(bit);
 			continue;
 		}
 		/* parsed into a copy, so that a bad file leaves its field at "absent" */
@@ -489,8 +474,19 @@ int pcidev_read(const char *sysfs_root, const char *addr, struct pcidev_info *ou
 	}
 	/* No reset_method: before 5.15 the kernel did not have it; since, it hides it (and
 	 * `reset`) when no method works. `reset` tells the two apart. */
-	if ((out->absent & PCIDEV_RESET_METHOD) && reset)
+	if ((out->absent & PCIDEV_RESET_METHOD) && fstatat(dir, "reset", &sb, AT_SYMLINK_NOFOLLOW) == 0)
 		strcpy(out->reset_methods, "-");
+}
+
+int pcidev_read(const char *sysfs_root, const char *addr, struct pcidev_info *out, struct perr *e)
+{
+	int dir = open_dev(sysfs_root, addr, e);
+
+	if (dir < 0) {
+		pcidev_clear(out);
+		return -1;
+	}
+	pcidev_read_at(dir, out);
 	close(dir);
 	return 0;
 }

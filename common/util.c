@@ -301,6 +301,26 @@ const char *shown(const char *s, char buf[static 128])
 	return buf;
 }
 
+/* Room for n more bytes and a NUL; false (and oom) when memory runs out. */
+static bool sbuf_room(struct sbuf *b, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (b->oom)
+		return false;
+	if (b->cap - b->len > n)
+		return true;
+	cap = (b->cap ? b->cap * 2 : 4096) + n;
+	if ((p = realloc(b->p, cap)) == NULL) {
+		b->oom = true;
+		return false;
+	}
+	b->p = p;
+	b->cap = cap;
+	return true;
+}
+
 void sbuf_printf(struct sbuf *b, const char *fmt, ...)
 {
 	va_list ap;
@@ -321,15 +341,18 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...)
 			b->len += (size_t)n;
 			return;
 		}
-		size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
-		char *p = realloc(b->p, cap);
-		if (p == NULL) {
-			b->oom = true;
+		if (!sbuf_room(b, (size_t)n))
 			return;
-		}
-		b->p = p;
-		b->cap = cap;
 	}
+}
+
+void sbuf_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (!sbuf_room(b, n))
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
 }
 
 void sbuf_free(struct sbuf *b)

@@ -91,6 +91,8 @@ struct sbuf {
 	bool oom;
 };
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) PRINTF(2, 3);
+/* Append n bytes of s (no format: for text built in bulk, such as the inventory). */
+void sbuf_add(struct sbuf *b, const char *s, size_t n);
 void sbuf_free(struct sbuf *b);
 /* One step of a VM's life, on stderr as "PROGNAME: vm VM: MESSAGE" (escaped), and in syslog too
  * while say_syslog is set (pcipass-run sets it when stderr is neither a terminal nor the

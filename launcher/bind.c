@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -85,7 +87,6 @@ int bind_vfio(const char *sysfs_root, const char *dev_root, const char *addr, in
 	      const char *vfio_driver, const char *orig, struct perr *e)
 {
 	char path[1024], now[DRIVER_MAX];
-	struct timespec tick = { 0, 10 * 1000 * 1000 };
 
 	/* Nothing loads vfio-pci by itself: without its driver directory the override would bind
 	 * nothing, and the message would only say so after the device left its driver. Say what to
@@ -122,12 +123,58 @@ int bind_vfio(const char *sysfs_root, const char *dev_root, const char *addr, in
 			    addr, now[0] ? now : "no driver", vfio_driver, vfio_driver);
 	if (xsnprintf(path, sizeof(path), "%s/vfio/%d", dev_root, group) < 0)
 		return fail(e, EX_CONFIG, "dev_root too long");
-	for (int waited = 0; access(path, F_OK) < 0; waited += 10) {
-		if (waited >= VFIO_WAIT_MS)
-			return fail(e, EX_OSERR, "%s: %s did not appear within %d ms", addr, path, VFIO_WAIT_MS);
-		nanosleep(&tick, NULL);
+	return vfio_node_wait(addr, path, VFIO_WAIT_MS, e);
+}
+
+/* One pause of the wait: until the watched directory changes, or the next look of the
+ * backoff (*step_us, doubled up to 10 ms), never past left_ms. */
+static void node_pause(int watch_fd, long long left_ms, long *step_us)
+{
+	char events[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	if (watch_fd >= 0) {
+		struct pollfd p = { .fd = watch_fd, .events = POLLIN };
+		if (poll(&p, 1, left_ms > 1000 ? 1000 : (int)left_ms) > 0)
+			while (read(watch_fd, events, sizeof(events)) > 0)
+				; /* which entry changed does not matter: the caller looks again */
+		return;
 	}
-	return 0;
+	long us = *step_us < left_ms * 1000 ? *step_us : (long)(left_ms * 1000);
+	struct timespec t = { us / 1000000, (us % 1000000) * 1000 };
+	nanosleep(&t, NULL);
+	*step_us = *step_us >= 5000 ? 10000 : *step_us * 2;
+}
+
+int vfio_node_wait(const char *addr, const char *path, int timeout_ms, struct perr *e)
+{
+	char dir[1024], *slash;
+	long long deadline, left;
+	long step_us = 50;
+	int fd = -1, r = 0;
+
+	if (access(path, F_OK) == 0)
+		return 0;
+	deadline = now_ms() + timeout_ms;
+	if (xsnprintf(dir, sizeof(dir), "%s", path) == 0 && (slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+		/* a directory not there yet cannot be watched: the backoff then */
+		if (fd >= 0 && inotify_add_watch(fd, dir[0] ? dir : "/", IN_CREATE | IN_MOVED_TO | IN_ATTRIB) < 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	/* looked at again after the watch is set: made in between, it is seen here */
+	while (access(path, F_OK) < 0) {
+		if ((left = deadline - now_ms()) <= 0) {
+			r = fail(e, EX_OSERR, "%s: %s did not appear within %d ms", addr, path, timeout_ms);
+			break;
+		}
+		node_pause(fd, left, &step_us);
+	}
+	if (fd >= 0)
+		close(fd);
+	return r;
 }
 
 int unbind_vfio(const char *sysfs_root, const char *addr, const char *vfio_driver,

@@ -10,6 +10,12 @@
 /* How long to wait for <dev_root>/vfio/<group> after the bind. */
 #define VFIO_WAIT_MS 5000
 
+/* Wait for path (addr's group's VFIO device) to exist, at most timeout_ms: one access() when it
+ * is there already, as it is when vfio-pci made it during the probe; else woken by inotify on
+ * its directory as it appears (or, where the directory cannot be watched, looks 50 us apart,
+ * doubling up to 10 ms). The error names path and the milliseconds waited. */
+int vfio_node_wait(const char *addr, const char *path, int timeout_ms, struct perr *e) MUST_CHECK;
+
 /* The driver addr is bound to now ("" when none) into out. */
 int driver_of(const char *sysfs_root, const char *addr, char out[DRIVER_MAX], struct perr *e) MUST_CHECK;
 

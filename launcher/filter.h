@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/filter.h>
 #include "config.h"
 #include "util.h"
 
@@ -47,14 +48,27 @@ struct filter_rule {
 extern const struct filter_rule filter_rules[];
 extern const size_t filter_rules_n;
 
-/* Build and load the filter: every rule's calls get the rule's action; syscalls of another ABI
- * (x32, i386) get `action` (kill under log); native numbers above FILTER_REVIEWED_MAX get
- * ENOSYS (a second, small classic-BPF filter). Sets PR_SET_NO_NEW_PRIVS, so an unprivileged
- * process can call it. Call last before execve. */
-int seccomp_install(enum seccomp_action action, struct perr *e) MUST_CHECK;
+/* The first filter of each seccomp_action, compiled from filter_rules by libseccomp at build
+ * time (filter_gen.c writes them, filter_build.c compiles; a unit test holds them byte for
+ * byte to what libseccomp builds now). Its TEST_NOT_SELF comparisons hold a stand-in, never a
+ * pid, at the instructions self_at names: the installing process's pid goes there. */
+struct filter_prog {
+	const struct sock_filter *code;
+	size_t len;
+	const unsigned short *self_at;
+	size_t n_self;
+};
+#define FILTER_PROG_MAX 1024 /* instructions; the generator refuses more */
+extern const struct filter_prog filter_progs[SECCOMP_LOG + 1];
 
-/* The filter in libseccomp's readable form (pfc), and a line for the second filter, for
- * --dry-run and review. */
-int seccomp_show(enum seccomp_action action, int fd, struct perr *e) MUST_CHECK;
+/* filter_progs[action] with `self` put in place into out (FILTER_PROG_MAX instructions): the
+ * number of instructions, or -1 for an action that has no program. */
+int filter_program(enum seccomp_action action, uint32_t self, struct sock_filter out[FILTER_PROG_MAX]);
+
+/* Load the filter: every rule's calls get the rule's action; syscalls of another ABI (x32,
+ * i386) get `action` (kill under log); native numbers above FILTER_REVIEWED_MAX get ENOSYS (a
+ * second, small classic-BPF filter). Sets PR_SET_NO_NEW_PRIVS, so an unprivileged process can
+ * call it. No libseccomp: the programs are built already. Call last before execve. */
+int seccomp_install(enum seccomp_action action, struct perr *e) MUST_CHECK;
 
 #endif

@@ -10,18 +10,21 @@
 #include "hostuse.h"
 #include "pcidev.h"
 
-/* One device's facts; a bad file or a device gone since the scan is a warning. */
-static void read_one(const struct host_config *c, const char *addr, bool quiet,
-		     struct pcidev_info *out)
+void facts_device(const struct host_config *c, const char *addr, int dir, bool quiet,
+		  struct pcidev_info *out)
 {
 	struct perr e = { 0 };
 
-	if (pcidev_read(c->sysfs_root, addr, out, &e) < 0) {
+	if (dir >= 0) {
+		pcidev_read_at(dir, out);
+	} else if (pcidev_read(c->sysfs_root, addr, out, &e) < 0) {
 		pcidev_clear(out);
 		out->absent = PCIDEV_ALL_FILES;
 		if (!quiet)
 			warnx_("%s: facts not read: %s", addr, e.msg);
-	} else if (out->bad && !quiet) {
+		return;
+	}
+	if (out->bad && !quiet) {
 		char why[sizeof(out->why_bad)];
 		snprintf(why, sizeof(why), "%s", out->why_bad);
 		log_escape(why, sizeof(why));
@@ -41,7 +44,7 @@ static void read_vga(const struct host_config *c, const char *addr, struct pcide
 	}
 }
 
-static int host_use(const struct host_config *c, bool quiet, struct hostuse *hu, struct perr *e)
+int facts_host_use(const struct host_config *c, bool quiet, struct hostuse *hu, struct perr *e)
 {
 	if (hostuse_scan(c->sysfs_root, c->proc_root, hu, e) < 0)
 		return -1;
@@ -49,33 +52,6 @@ static int host_use(const struct host_config *c, bool quiet, struct hostuse *hu,
 		warnx_("host use: %zu thing%s not understood, first: %s", hu->warnings,
 		       hu->warnings == 1 ? "" : "s", hu->warning);
 	return 0;
-}
-
-int facts_inventory(const struct host_config *c, struct inventory *inv, bool quiet, struct perr *e)
-{
-	struct hostuse hu;
-
-	if (inv->n == 0)
-		return 0;
-	for (size_t i = 0; i < inv->n; i++)
-		read_one(c, inv->dev[i].addr, quiet, &inv->dev[i].pci);
-	if (host_use(c, quiet, &hu, e) < 0)
-		return -1;
-	for (size_t i = 0; i < inv->n; i++) {
-		struct inv_device *d = &inv->dev[i];
-		hostuse_reason(hostuse_find(&hu, d->addr), d->pci.boot_vga == 1, d->host_critical);
-	}
-	hostuse_free(&hu);
-	return 0;
-}
-
-/* Would the probe inventory f (a model matches, not a bridge, not excluded)? */
-static const struct model *taken_by(const struct host_config *c, const struct model_set *ms,
-				    const struct pci_found *f)
-{
-	if (pci_is_bridge(f->class) || config_excluded(c, f->addr))
-		return NULL;
-	return models_match(ms, f->vendor, f->device, f->has_subsys, f->subsys_vendor, f->subsys_device);
 }
 
 static bool is_display(unsigned class)
@@ -90,8 +66,8 @@ int facts_scan(const struct host_config *c, const struct model_set *ms, struct s
 
 	for (size_t i = 0; i < s->n; i++) {
 		struct pci_found *f = &s->v[i];
-		if (taken_by(c, ms, f)) {
-			read_one(c, f->addr, quiet, &f->pci);
+		if (match_device(c, ms, f)) {
+			facts_device(c, f->addr, f->dir, quiet, &f->pci);
 			f->has_facts = true;
 		} else if (is_display(f->class)) {
 			read_vga(c, f->addr, &f->pci);
@@ -102,7 +78,7 @@ int facts_scan(const struct host_config *c, const struct model_set *ms, struct s
 	}
 	if (s->n == 0)
 		return 0;
-	if (host_use(c, quiet, &hu, e) < 0)
+	if (facts_host_use(c, quiet, &hu, e) < 0)
 		return -1;
 	for (size_t i = 0; i < s->n; i++) {
 		struct pci_found *f = &s->v[i];
@@ -123,7 +99,7 @@ void facts_warn_critical(const struct host_config *c, const struct model_set *ms
 	if (facts_scan(c, ms, &s, true, &e) == 0) {
 		for (size_t i = 0; i < s.n; i++) {
 			const struct pci_found *f = &s.v[i];
-			const struct model *m = taken_by(c, ms, f);
+			const struct model *m = match_device(c, ms, f);
 			if (m == NULL || strcmp(m->name, name) != 0 || !f->host_critical[0])
 				continue;
 			if (config_allows_critical(c, f->addr))

@@ -13,10 +13,15 @@
 #include "report.h"
 #include "scan.h"
 
-/* Every fact and the host-critical reason of each device of inv. Unreadable files and /proc
- * lines are warnings on stderr (unless quiet), never errors: the fact shows as unknown. */
-int facts_inventory(const struct host_config *c, struct inventory *inv, bool quiet,
-		    struct perr *e) MUST_CHECK;
+/* Every fact of the device at addr, read from its directory dir (-1: open it). An unreadable
+ * file, or a device gone since the scan, is a warning on stderr (unless quiet), never an error:
+ * the fact shows as unknown. */
+void facts_device(const struct host_config *c, const char *addr, int dir, bool quiet,
+		  struct pcidev_info *out);
+/* What the host uses (hostuse.h), for the devices' host_critical; /proc lines not understood
+ * are one warning (unless quiet). */
+int facts_host_use(const struct host_config *c, bool quiet, struct hostuse *hu,
+		   struct perr *e) MUST_CHECK;
 
 /* For --all: the facts of the devices a model matches, and the host-critical reason of every
  * device (pci_found's has_facts, pci, host_critical). */

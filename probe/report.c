@@ -8,39 +8,29 @@
 
 #include "devfacts.h"
 
-int match_inventory(const struct scan *s, const struct model_set *ms, const struct host_config *c,
-		    struct inventory *inv, struct perr *e)
+const struct model *match_device(const struct host_config *c, const struct model_set *ms,
+				 const struct pci_found *f)
 {
-	inv->disabled = c->disable_custom_device;
-	if (inv->disabled)
-		return 0;
-	for (size_t i = 0; i < s->n; i++) {
-		const struct pci_found *f = &s->v[i];
-		const struct model *m;
-		struct inv_device d = { 0 };
+	if (pci_is_bridge(f->class) || config_excluded(c, f->addr))
+		return NULL;
+	return models_match(ms, f->vendor, f->device, f->has_subsys, f->subsys_vendor, f->subsys_device);
+}
 
-		if (pci_is_bridge(f->class) || config_excluded(c, f->addr))
-			continue;
-		m = models_match(ms, f->vendor, f->device, f->has_subsys, f->subsys_vendor,
-				 f->subsys_device);
-		if (m == NULL)
-			continue;
-		memcpy(d.addr, f->addr, sizeof(d.addr));
-		strcpy(d.model, m->name);
-		strcpy(d.dev_type, m->dev_type);
-		d.vendor = f->vendor;
-		d.device = f->device;
-		d.has_subsys = f->has_subsys;
-		d.subsys_vendor = f->subsys_vendor;
-		d.subsys_device = f->subsys_device;
-		d.class = f->class;
-		d.iommu_group = f->iommu_group;
-		d.numa_node = f->numa_node;
-		memcpy(d.driver, f->driver, sizeof(d.driver));
-		if (inventory_add(inv, &d, e) < 0)
-			return -1;
-	}
-	return 0;
+void inventory_entry(const struct pci_found *f, const struct model *m, struct inv_device *d)
+{
+	memset(d, 0, sizeof(*d));
+	memcpy(d->addr, f->addr, sizeof(d->addr));
+	strcpy(d->model, m->name);
+	strcpy(d->dev_type, m->dev_type);
+	d->vendor = f->vendor;
+	d->device = f->device;
+	d->has_subsys = f->has_subsys;
+	d->subsys_vendor = f->subsys_vendor;
+	d->subsys_device = f->subsys_device;
+	d->class = f->class;
+	d->iommu_group = f->iommu_group;
+	d->numa_node = f->numa_node;
+	memcpy(d->driver, f->driver, sizeof(d->driver));
 }
 
 static const char *dash(const char *s)

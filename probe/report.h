@@ -11,10 +11,12 @@
 #include "model.h"
 #include "scan.h"
 
-/* The inventory of a scan: custom devices only (matched, not excluded, not bridges), in
- * address order. Disabled hosts get an empty inventory marked disabled. */
-int match_inventory(const struct scan *s, const struct model_set *ms, const struct host_config *c,
-		    struct inventory *inv, struct perr *e) MUST_CHECK;
+/* The model that takes f into the inventory (custom devices only: a model matches it, it is
+ * not a bridge, not excluded), or NULL. */
+const struct model *match_device(const struct host_config *c, const struct model_set *ms,
+				 const struct pci_found *f);
+/* d: f as model m's inventory entry, its facts and host use not yet filled. */
+void inventory_entry(const struct pci_found *f, const struct model *m, struct inv_device *d);
 
 /* `pcipass-probe --all`: every device, with its names and the model it matches; under a
  * device facts_scan gave facts to, a line of them, and one saying why the host needs it. */

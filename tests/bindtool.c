@@ -3,6 +3,7 @@
  *   bindtool bind SYSFS DEV ADDR GROUP      (prints the original driver, or "-")
  *   bindtool unbind SYSFS ADDR ORIG         (ORIG "-" for none)
  *   bindtool write FILE TEXT                (one write of TEXT, as an admin's echo would do)
+ *   bindtool wait ADDR PATH MS              (the wait for a group's VFIO device, MS at most)
  * Run under build/kernelsim.so, which plays the kernel for the fake tree. */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +32,11 @@ int main(int argc, char **argv)
 			die_perr(&e);
 		return 0;
 	}
+	if (argc == 5 && strcmp(argv[1], "wait") == 0) {
+		if (vfio_node_wait(argv[2], argv[3], atoi(argv[4]), &e) < 0)
+			die_perr(&e);
+		return 0;
+	}
 	if (argc == 4 && strcmp(argv[1], "write") == 0) {
 		size_t n = strlen(argv[3]);
 		int fd = open(argv[2], O_WRONLY | O_CLOEXEC);
@@ -42,6 +48,6 @@ int main(int argc, char **argv)
 		close(fd);
 		return 0;
 	}
-	fprintf(stderr, "usage: bindtool bind SYSFS DEV ADDR GROUP | unbind SYSFS ADDR ORIG | write FILE TEXT\n");
+	fprintf(stderr, "usage: bindtool bind SYSFS DEV ADDR GROUP | unbind SYSFS ADDR ORIG | write FILE TEXT | wait ADDR PATH MS\n");
 	return EX_USAGE;
 }

@@ -27,17 +27,37 @@
  *                      link back to notice
  *   PCIPASS_SIM_FAIL_SETRESGID  set: setresgid() fails with EPERM in the process itself, not in
  *                      its children (a drop that fails while the launcher is still root: it
- *                      must undo) */
+ *                      must undo)
+ *   PCIPASS_SIM_MEMLOCK  set: RLIMIT_MEMLOCK is the stand-in's (getrlimit, setrlimit, prlimit
+ *                      on the process itself): its hard limit starts unlimited, as under
+ *                      systemd's LimitMEMLOCK=infinity, so raising it needs no CAP_SYS_RESOURCE
+ *                      (the launcher's preflight accepts an unlimited hard limit without the
+ *                      capability) and setrlimit stores what it is given, checked as the kernel
+ *                      does (soft above hard: EINVAL; hard raised: EPERM). For a root without
+ *                      CAP_SYS_RESOURCE (a container) that must launch with devices; the real
+ *                      limit is untouched, so the exec'd program gets the real one. Other
+ *                      resources pass through; getrlimit64 and the like are not caught.
+ *   PCIPASS_SIM_COST   a file (which must exist, writable by the VM's user when the launcher
+ *                      execs) to which each process appends, when it execs or exits, the time
+ *                      spent in the hooks, which a real kernel would spend in its own code:
+ *                      "NAME PID NANOSECONDS CALLS\n" (NAME: program_invocation_short_name).
+ *                      Counted: the whole of a simulated write, rlimit call and this knob's
+ *                      own bookkeeping; for a call passed on to libc, the deciding only, not the
+ *                      real call. A forked child starts from 0; a process ended by _exit or a
+ *                      signal writes nothing. (make bench subtracts it, tests/bench/launch.sh) */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define VFIO "vfio-pci"
@@ -49,6 +69,77 @@ static const char *env(const char *name)
 {
 	const char *v = getenv(name);
 	return v && *v ? v : NULL;
+}
+
+/* PCIPASS_SIM_COST: this process's time in the hooks */
+static const char *cost_file;
+static int cost_done;
+static long long cost_ns;
+static unsigned long cost_calls;
+
+static long long now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* A hook's start (0 when not counting) and end: the time in between is the stand-in's. */
+static long long cost_start(void)
+{
+	return cost_file ? now_ns() : 0;
+}
+
+static void cost_end(long long t0)
+{
+	if (t0) {
+		cost_ns += now_ns() - t0;
+		cost_calls++;
+	}
+}
+
+static void cost_child(void)
+{
+	cost_ns = 0;
+	cost_calls = 0;
+}
+
+/* One line per process, once: at exec or at exit. The file is opened then, not kept open: the
+ * launcher closes every descriptor it does not hand over, and by its exec it runs as the VM's
+ * user (the bench makes the file writable for it). */
+static void cost_write(void)
+{
+	long long t0 = cost_start();
+	char line[128];
+	int len, fd;
+
+	if (!cost_file || cost_done)
+		return;
+	cost_done = 1;
+	if ((fd = open(cost_file, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0)
+		return; /* a line missing shows as a count short in the bench */
+	cost_end(t0);
+	len = snprintf(line, sizeof(line), "%s %ld %lld %lu\n", program_invocation_short_name, (long)getpid(),
+		       cost_ns, cost_calls);
+	if (len > 0 && (size_t)len < sizeof(line))
+		real_write(fd, line, (size_t)len);
+	close(fd);
+}
+
+__attribute__((destructor)) static void cost_at_exit(void)
+{
+	cost_write();
+}
+
+int execve(const char *path, char *const argv[], char *const envp[])
+{
+	static int (*real)(const char *, char *const[], char *const[]);
+
+	if (!real)
+		real = (int (*)(const char *, char *const[], char *const[]))dlsym(RTLD_NEXT, "execve");
+	cost_write();
+	return real(path, argv, envp);
 }
 
 /* The last component of <root>/bus/pci/devices/<addr>/<name>'s link target; "" when none. */
@@ -268,24 +359,35 @@ static int probe_store(const char *root, const char *addr)
 	return access(p, F_OK) == 0 ? attach(root, addr, ovr) : 0;
 }
 
-ssize_t write(int fd, const void *buf, size_t n)
+/* The fake sysfs root with its links resolved, found once: every write of the process asks. */
+static const char *real_root(const char *root)
 {
-	const char *root = env("PCIPASS_SIM_SYSFS"), *failn = env("PCIPASS_SIM_FAIL"), *count;
-	char link[64], path[PATH_MAX], rroot[PATH_MAX], arg[64], *base, *drv;
+	static char rroot[PATH_MAX];
+
+	if (!rroot[0] && !realpath(root, rroot))
+		rroot[0] = '\0';
+	return rroot[0] ? rroot : NULL;
+}
+
+/* A write to one of the control files under the fake root, done as the kernel would: 1 with
+ * the result in *ret; 0 for any other write, left to libc. */
+static int control_write(int fd, const void *buf, size_t n, ssize_t *ret)
+{
+	const char *root = env("PCIPASS_SIM_SYSFS"), *failn = env("PCIPASS_SIM_FAIL"), *count, *rroot;
+	char link[64], path[PATH_MAX], arg[64], *base, *drv;
 	ssize_t len;
 	int r;
 
-	if (!real_write)
-		real_write = (ssize_t(*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	if (!root || !realpath(root, rroot) || (len = readlink(link, path, sizeof(path) - 1)) <= 0)
-		return real_write(fd, buf, n);
+	if (!root || !(rroot = real_root(root)) || (len = readlink(link, path, sizeof(path) - 1)) <= 0)
+		return 0;
 	path[len] = '\0';
 	base = strrchr(path, '/') + 1;
 	if (strncmp(path, rroot, strlen(rroot)) != 0 ||
 	    (strcmp(base, "driver_override") && strcmp(base, "bind") && strcmp(base, "unbind") &&
 	     strcmp(base, "drivers_probe") && strcmp(base, "reset_method")))
-		return real_write(fd, buf, n);
+		return 0;
+	*ret = -1;
 	ops++;
 	if ((count = env("PCIPASS_SIM_COUNT"))) {
 		FILE *f = fopen(count, "ae");
@@ -296,45 +398,127 @@ ssize_t write(int fd, const void *buf, size_t n)
 	}
 	if (failn && atoi(failn) == ops) {
 		errno = EBUSY;
-		return -1;
+		return 1;
 	}
 	snprintf(arg, sizeof(arg), "%.*s", (int)(n < 63 ? n : 63), (const char *)buf);
 	arg[strcspn(arg, "\n")] = '\0';
-	if (strcmp(base, "reset_method") == 0)
-		return reset_store(root, path, fd, arg) < 0 ? -1 : (ssize_t)n;
-	if (strcmp(base, "driver_override") == 0) {
-		if (ftruncate(fd, 0) < 0)
-			return -1;
-		return real_write(fd, arg[0] ? buf : "(null)\n", arg[0] ? n : 7) < 0 ? -1 : (ssize_t)n;
+	if (strcmp(base, "reset_method") == 0) {
+		r = reset_store(root, path, fd, arg);
+	} else if (strcmp(base, "driver_override") == 0) {
+		r = ftruncate(fd, 0) < 0 || real_write(fd, arg[0] ? buf : "(null)\n", arg[0] ? n : 7) < 0 ? -1 : 0;
+	} else {
+		/* a driver's bind or unbind: the driver is the directory the file is in */
+		base[-1] = '\0';
+		drv = strrchr(path, '/') + 1;
+		if (strcmp(base, "unbind") == 0)
+			r = unbind_store(root, arg, drv);
+		else if (strcmp(base, "bind") == 0)
+			r = bind_store(root, arg, drv);
+		else
+			r = probe_store(root, arg);
 	}
-	/* a driver's bind or unbind: the driver is the directory the file is in */
-	base[-1] = '\0';
-	drv = strrchr(path, '/') + 1;
-	if (strcmp(base, "unbind") == 0)
-		r = unbind_store(root, arg, drv);
-	else if (strcmp(base, "bind") == 0)
-		r = bind_store(root, arg, drv);
-	else
-		r = probe_store(root, arg);
-	return r < 0 ? -1 : (ssize_t)n;
+	*ret = r < 0 ? -1 : (ssize_t)n;
+	return 1;
+}
+
+ssize_t write(int fd, const void *buf, size_t n)
+{
+	long long t0 = cost_start();
+	ssize_t ret;
+
+	if (!real_write)
+		real_write = (ssize_t(*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+	if (control_write(fd, buf, n, &ret)) {
+		cost_end(t0);
+		return ret;
+	}
+	cost_end(t0);
+	return real_write(fd, buf, n);
 }
 
 static pid_t loaded_in;
 
 __attribute__((constructor)) static void loaded(void)
 {
+	long long t0 = env("PCIPASS_SIM_COST") ? now_ns() : 0;
+
 	loaded_in = getpid();
+	if (!real_write)
+		real_write = (ssize_t(*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+	if ((cost_file = env("PCIPASS_SIM_COST"))) {
+		pthread_atfork(NULL, NULL, cost_child);
+		cost_end(t0);
+	}
 }
 
 int setresgid(gid_t r, gid_t e, gid_t s)
 {
 	static int (*real)(gid_t, gid_t, gid_t);
+	long long t0 = cost_start();
 
 	if (env("PCIPASS_SIM_FAIL_SETRESGID") && getpid() == loaded_in) {
+		cost_end(t0);
 		errno = EPERM;
 		return -1;
 	}
 	if (!real)
 		real = (int (*)(gid_t, gid_t, gid_t))dlsym(RTLD_NEXT, "setresgid");
+	cost_end(t0);
 	return real(r, e, s);
+}
+
+/* PCIPASS_SIM_MEMLOCK: the process's RLIMIT_MEMLOCK as the stand-in keeps it (see the top). */
+static struct rlimit memlock;
+static int memlock_known;
+
+static int (*real_prlimit)(pid_t, __rlimit_resource_t, const struct rlimit *, struct rlimit *);
+
+static int sim_memlock(pid_t pid, __rlimit_resource_t res)
+{
+	if (!real_prlimit)
+		real_prlimit = (int (*)(pid_t, __rlimit_resource_t, const struct rlimit *, struct rlimit *))dlsym(
+			RTLD_NEXT, "prlimit");
+	return res == RLIMIT_MEMLOCK && (pid == 0 || pid == getpid()) && env("PCIPASS_SIM_MEMLOCK");
+}
+
+/* prlimit(2) on the simulated limit: the old one out, the new one in, checked as the kernel does */
+static int memlock_swap(const struct rlimit *new, struct rlimit *old)
+{
+	long long t0 = cost_start();
+
+	if (!memlock_known) {
+		if (real_prlimit(0, RLIMIT_MEMLOCK, NULL, &memlock) < 0) {
+			cost_end(t0);
+			return -1;
+		}
+		memlock.rlim_max = RLIM_INFINITY;
+		memlock_known = 1;
+	}
+	/* kernel/sys.c do_prlimit: soft above hard is EINVAL; raising hard takes the capability */
+	if (new && (new->rlim_cur > new->rlim_max || new->rlim_max > memlock.rlim_max)) {
+		cost_end(t0);
+		errno = new->rlim_cur > new->rlim_max ? EINVAL : EPERM;
+		return -1;
+	}
+	if (old)
+		*old = memlock;
+	if (new)
+		memlock = *new;
+	cost_end(t0);
+	return 0;
+}
+
+int prlimit(pid_t pid, __rlimit_resource_t res, const struct rlimit *new, struct rlimit *old)
+{
+	return sim_memlock(pid, res) ? memlock_swap(new, old) : real_prlimit(pid, res, new, old);
+}
+
+int getrlimit(__rlimit_resource_t res, struct rlimit *rl)
+{
+	return prlimit(0, res, NULL, rl);
+}
+
+int setrlimit(__rlimit_resource_t res, const struct rlimit *rl)
+{
+	return prlimit(0, res, rl, NULL);
 }

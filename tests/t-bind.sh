@@ -123,3 +123,30 @@ check "vfio-pci not loaded: bind fails (71)" test $? = 71
 check "vfio-pci not loaded: one line saying so, and what to do" \
 	test "$(cat "$TMPROOT/err")" = "bindtool: vfio-pci is not loaded: modprobe vfio-pci (the package loads it at boot)"
 check "vfio-pci not loaded: nothing written (the device still on its driver)" test "$(tree_sum "$H")" = "$sum"
+
+# The wait for the group's VFIO device after the probe (issue 13): no 10 ms ticks. Already there:
+# one look. Made late: woken as it appears (inotify on its directory), not at the deadline.
+# Its directory made late too: the short backoff finds it. Never made: refused at the
+# deadline, naming the path and the milliseconds.
+ms() { echo $(($(date +%s%N) / 1000000)); }
+V=$TMPROOT/vfiowait
+mkdir -p "$V/vfio" && : >"$V/vfio/5"
+t0=$(ms); bt wait 0000:05:00.0 "$V/vfio/5" 5000; st=$?; t=$(($(ms) - t0))
+check "vfio wait: a node already there is found at once" test "$st $((t < 1000))" = "0 1"
+( sleep 0.4; : >"$V/vfio/6" ) &
+t0=$(ms); bt wait 0000:06:00.0 "$V/vfio/6" 5000; st=$?; t=$(($(ms) - t0)); wait
+check "vfio wait: a node made 0.4 s late is waited for, and found as it appears (took $t ms)" \
+	test "$st $((t >= 350)) $((t < 2500))" = "0 1 1"
+( sleep 0.4; mkdir -p "$V/late/vfio"; : >"$V/late/vfio/7" ) &
+t0=$(ms); bt wait 0000:07:00.0 "$V/late/vfio/7" 5000; st=$?; t=$(($(ms) - t0)); wait
+check "vfio wait: a node whose directory is made late is found by the backoff (took $t ms)" \
+	test "$st $((t >= 350)) $((t < 2500))" = "0 1 1"
+t0=$(ms); bt wait 0000:08:00.0 "$V/vfio/8" 300 2>"$TMPROOT/err"; st=$?; t=$(($(ms) - t0))
+check "vfio wait: a node never made is refused (71) after the whole wait, not before (took $t ms)" \
+	test "$st $((t >= 300)) $((t < 2500))" = "71 1 1"
+check "vfio wait: the error names the device, the path and the milliseconds" \
+	test "$(cat "$TMPROOT/err")" = "bindtool: 0000:08:00.0: $V/vfio/8 did not appear within 300 ms"
+( sleep 0.2; : >"$V/vfio/9.tmp"; sleep 0.2; mv "$V/vfio/9.tmp" "$V/vfio/9" ) &
+bt wait 0000:09:00.0 "$V/vfio/9" 5000
+check "vfio wait: a node renamed into place is found (another entry made first is not it)" test $? = 0
+wait

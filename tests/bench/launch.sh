@@ -1,52 +1,56 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# make bench, part 2: what pcipass-run adds before QEMU starts. On a fake tree (tmpfs) with
-# build/kernelsim.so playing the kernel for the binds, hyperfine times, side by side in one run:
+# make bench, the launcher part (run by tests/bench/bench.sh, which makes the table): what
+# pcipass-run adds before QEMU starts. On a fake tree (tmpfs) with build/kernelsim.so playing the
+# kernel, hyperfine times, side by side in one run:
 #   pcipass-run -c C vm-N.ini   with qemu = /bin/true: reads the config, models, inventory and
 #                               vm.ini, claims N devices, checks their IOMMU groups, binds them
 #                               to vfio-pci, prepares, drops privileges, installs the seccomp
 #                               filter and execs /bin/true with QEMU's argv;
-#   /bin/true ARGV              the same exec of the same argv, directly (the baseline).
+#   /bin/true ARGV              the same exec of the same argv, directly, under the same
+#                               LD_PRELOAD (the baseline: loading the stand-in costs both sides
+#                               alike; pcipass-run gives QEMU an environment without it).
 # Between runs (hyperfine --prepare, not timed) pcipass-run --release gives the devices back, so
-# every run binds from scratch. N = 0, 1, 4, 16, 64 devices (BENCH_LAUNCH_SIZES).
-# The markdown table goes to stdout. Raising RLIMIT_MEMLOCK for devices takes CAP_SYS_RESOURCE:
-# on a host whose root lacks it (a container, this kind of CI machine) the 0-device row is
-# measured here, and the whole table again in a throwaway guest (tests/guest/run.sh) under TCG,
-# where everything is slower alike: the 0-device rows of both give the scale.
+# every run binds from scratch. N = 0, 1, 4, 16 devices (BENCH_LAUNCH_SIZES); BENCH_LAUNCH_RUNS
+# (100) runs after BENCH_LAUNCH_WARMUP (5) warm-ups.
+# The stand-in's own time: every process under it appends its time in the hooks to a file
+# (PCIPASS_SIM_COST, see tests/kernelsim.c); run i's figure is subtracted from run i's time, on
+# both sides. RLIMIT_MEMLOCK is the stand-in's (PCIPASS_SIM_MEMLOCK), so devices launch on this
+# host even when root lacks CAP_SYS_RESOURCE (a container).
+# Usage: launch.sh DIR [COMMANDS]: DIR gets, per N, hN.json (hyperfine) and costN (the
+# stand-in's lines); the command lines are appended to COMMANDS. BENCH_KEEP=1 keeps the tree.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ROOT=$PWD
 BUILD=${BUILD:-build}
-case $BUILD in /*) B=$BUILD ;; *) B=$ROOT/$BUILD ;; esac
-SIZES=${BENCH_LAUNCH_SIZES:-0 1 4 16 64}
-RUNS=${BENCH_RUNS:-20}
-WARMUP=${BENCH_WARMUP:-3}
+case $BUILD in /*) B=$BUILD ;; *) B=$PWD/$BUILD ;; esac
+SIZES=${BENCH_LAUNCH_SIZES:-0 1 4 16}
+# a launch takes milliseconds: many runs are cheap, and steady the min and median
+RUNS=${BENCH_LAUNCH_RUNS:-100}
+WARMUP=${BENCH_LAUNCH_WARMUP:-5}
+OUT=${1:?usage: launch.sh DIR [COMMANDS]}
+CMDS=${2:-/dev/null}
 
-command -v hyperfine >/dev/null || { echo "bench: hyperfine is missing (contrib/install-deps.sh)" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || { echo "bench: the launch benchmark needs root" >&2; exit 1; }
-if [ $((0x$(awk '/^CapEff/ {print $2}' /proc/self/status) >> 24 & 1)) = 0 ] && [ "$SIZES" != 0 ]; then
-	if [ -n "${PCIPASS_IN_GUEST:-}" ]; then
-		echo "bench: no CAP_SYS_RESOURCE, even in the guest" >&2
-		exit 1
-	fi
-	echo "bench: no CAP_SYS_RESOURCE here (RLIMIT_MEMLOCK): 0 devices here, then every size in a TCG guest" >&2
-	PCIPASS_IN_GUEST=host BENCH_LAUNCH_SIZES=0 bash "$0"
-	echo
-	exec "$ROOT/tests/guest/run.sh" --timeout 1200 env PCIPASS_IN_GUEST=1 BUILD="$B" \
-		BENCH_RUNS="$RUNS" BENCH_WARMUP="$WARMUP" BENCH_LAUNCH_SIZES="$SIZES" bash "$ROOT/tests/bench/launch.sh"
-fi
+die() { echo "bench: $*" >&2; exit 1; }
+command -v hyperfine >/dev/null || die "hyperfine is missing (contrib/install-deps.sh)"
+[ "$(id -u)" = 0 ] || die "the launch benchmark needs root (pcipass-run binds and drops privileges)"
+id nobody >/dev/null 2>&1 || die "the launch benchmark runs VMs as nobody: no such user"
+for p in pcipass-run pcipass-probe pcipass-model fakehost kernelsim.so; do
+	[ -e "$B/$p" ] || die "$B/$p is missing (make all)"
+done
 
 if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then TMPDIR=/dev/shm; fi
 W=$(mktemp -d "${TMPDIR:-/tmp}/pcipass-launch.XXXXXX")
-trap 'rm -rf "$W"' EXIT
+trap '[ -n "${BENCH_KEEP:-}" ] || rm -rf "$W"' EXIT
 chmod 755 "$W"
+mkdir -p "$OUT"
+chmod 755 "$OUT"
 max=${SIZES##* }
 [ "$max" -gt 0 ] || max=1
 H=$W/host
 mkdir -p "$H/etc/models.d" "$H/var" "$H/run"
 {
 	echo "0000:00:00.0 0600 8086:2020 8086:0000 0 0 -"
-	for i in $(seq 0 $((max - 1))); do
+	for ((i = 0; i < max; i++)); do
 		printf '0000:%02x:00.0 1200 19e5:d801 19e5:0100 %d %d -\n' $((0x10 + i)) $((10 + i)) $((i % 2))
 	done
 } >"$W/host.txt"
@@ -65,34 +69,44 @@ CONF
 chmod -R go-w "$H"
 "$B/pcipass-model" -c "$C" create NPU1 NPU 19e5 d801 >/dev/null
 "$B/pcipass-probe" -c "$C" -q
-export LD_PRELOAD=$B/kernelsim.so PCIPASS_SIM_SYSFS=$H/sys PCIPASS_SIM_DEV=$H/dev
+{
+	echo "# L=$W (temporary): a fake host of $max devices (fakehost \$L/host.txt \$L/host/sys; lines '0000:BB:00.0 1200 19e5:d801 19e5:0100 GROUP NUMA -'), model NPU1 = 19e5 d801, qemu = /bin/true, run_as = nobody"
+	echo "export LD_PRELOAD=$B/kernelsim.so PCIPASS_SIM_SYSFS=\$L/host/sys PCIPASS_SIM_DEV=\$L/host/dev PCIPASS_SIM_MEMLOCK=1   # and for hyperfine only: PCIPASS_SIM_COST=\$O/costN"
+} >>"$CMDS"
+export LD_PRELOAD=$B/kernelsim.so PCIPASS_SIM_SYSFS=$H/sys PCIPASS_SIM_DEV=$H/dev PCIPASS_SIM_MEMLOCK=1
 
-echo "| devices | pcipass-run to exec + /bin/true, ms | /bin/true with the same argv, ms | added, ms |"
-echo "|---|---|---|---|"
 for n in $SIZES; do
+	echo "bench: == launcher, $n devices" >&2
 	printf '[vm]\nname = b%d\nmemory = 128M\naccel = tcg\n' "$n" >"$W/vm$n.ini"
 	[ "$n" = 0 ] || printf '[devices]\nNPU1 = %d\n' "$n" >>"$W/vm$n.ini"
 	# QEMU's argv as --dry-run shows it, one shell-quoted word a line
 	"$B/pcipass-run" -c "$C" --dry-run "$W/vm$n.ini" | sed -n '/^qemu:$/,$p' | tail -n +2 |
 		sed 's/ \\$//; s/^    //' >"$W/argv$n"
 	eval "argv=($(tr '\n' ' ' <"$W/argv$n"))"
-	hyperfine -N --style none --warmup "$WARMUP" --runs "$RUNS" \
-		--prepare "$B/pcipass-run -c $C --release" \
-		--export-json "$W/h$n.json" \
-		"$B/pcipass-run -c $C $W/vm$n.ini" "${argv[*]}" >/dev/null 2>"$W/h$n.err" ||
-		{ cat "$W/h$n.err" >&2; exit 1; }
-	python3 - "$W/h$n.json" "$n" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"]
-run, base = r[0], r[1]
-ms = lambda x: x * 1000
-print("| %s | %.2f ± %.2f | %.2f ± %.2f | %.2f |" % (sys.argv[2], ms(run["mean"]), ms(run["stddev"]),
-      ms(base["mean"]), ms(base["stddev"]), ms(run["mean"] - base["mean"])))
-PY
+	[ "${argv[0]:-}" = /bin/true ] || die "pcipass-run --dry-run $W/vm$n.ini: no QEMU argv"
+	# The launch must really go through (the devices bound, the exec done) before it is timed.
+	"$B/pcipass-run" -c "$C" "$W/vm$n.ini" 2>"$W/err" || die "pcipass-run $W/vm$n.ini failed: $(tail -n 3 "$W/err")"
+	bound=$(find "$H/sys/bus/pci/drivers/vfio-pci" -maxdepth 1 -name '0000:*' 2>/dev/null | wc -l)
+	[ "$bound" = "$n" ] || die "pcipass-run $W/vm$n.ini: $bound devices on vfio-pci, expected $n"
+	"$B/pcipass-run" -c "$C" --release 2>/dev/null
+	: >"$OUT/cost$n"
+	chmod 666 "$OUT/cost$n" # pcipass-run writes its line at the exec, as the VM's user
+	# --release runs without the cost knob: only the timed processes write lines.
+	cmd=(hyperfine -N --style none --warmup "$WARMUP" --runs "$RUNS"
+		--prepare "env -u PCIPASS_SIM_COST $B/pcipass-run -c $C --release"
+		--export-json "$OUT/h$n.json"
+		--command-name "run$n" "$B/pcipass-run -c $C $W/vm$n.ini"
+		--command-name "true$n" "${argv[*]}")
+	for a in "${cmd[@]}"; do
+		case $a in *" "*) printf '"%s" ' "$a" ;; *) printf '%s ' "$a" ;; esac
+	done | sed "s|$OUT|\$O|g; s|$W|\$L|g; s/ \$//" >>"$CMDS"
+	echo >>"$CMDS"
+	PCIPASS_SIM_COST=$OUT/cost$n "${cmd[@]}" >/dev/null 2>"$W/h$n.err" ||
+		die "hyperfine failed: $(tail -n 5 "$W/h$n.err")"
+	for who in pcipass-run true; do
+		got=$(grep -c "^$who " "$OUT/cost$n" || true)
+		[ "$got" = $((WARMUP + RUNS)) ] ||
+			die "$n devices: $got stand-in cost lines from $who, expected $((WARMUP + RUNS)) (warm-ups and runs)"
+	done
 	"$B/pcipass-run" -c "$C" --release 2>/dev/null
 done
-echo
-echo "Command: make bench (tests/bench/launch.sh; hyperfine -N --warmup $WARMUP --runs $RUNS, --prepare 'pcipass-run --release'),"
-where="on this host"
-[ "${PCIPASS_IN_GUEST:-}" = 1 ] && where="in the TCG guest of tests/guest/run.sh"
-echo "$(nproc) cores, $(uname -r), $where; fake tree on tmpfs, kernelsim.so preloaded on both sides."

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -22,6 +23,7 @@
 
 #include "cm.h"
 #include "filter.h"
+#include "filter_build.h"
 
 #define GOLDEN "tests/golden/seccomp-rules"
 /* what a child exits with when its call failed with EPERM, or with ENOSYS */
@@ -549,11 +551,61 @@ static void test_unprivileged(void **state)
 	assert_true(exited(child(false, SECCOMP_ERRNO, install_unprivileged, 0), GOT_EPERM));
 }
 
+/* The programs built at build time (filter_gen) are, byte for byte, what libseccomp builds
+ * from the table now, for each action and whatever the installing process's pid: the table and
+ * the installed filter cannot drift apart. Pids that equal other constants of the program (a
+ * syscall number, TIOCSTI) would show a stand-in that libseccomp folds into another block. */
+static void test_generated_is_libseccomps(void **state)
+{
+	const uint64_t pids[] = { (uint64_t)getpid(), 1, 2, 62, 200, 234, 450, TIOCSTI, TIOCLINUX, 4194304 };
+	struct sock_filter got[FILTER_PROG_MAX];
+
+	(void)state;
+	for (int a = SECCOMP_KILL; a <= SECCOMP_LOG; a++)
+		for (size_t i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
+			struct sock_filter *want;
+			struct perr e = { 0 };
+			size_t n;
+			int len = filter_program((enum seccomp_action)a, (uint32_t)pids[i], got);
+
+			if (filter_build_bpf((enum seccomp_action)a, pids[i], &want, &n, &e) < 0)
+				fail_msg("%s", e.msg);
+			if (len < 0 || (size_t)len != n || memcmp(got, want, n * sizeof(*want)) != 0)
+				fail_msg("action %d, pid %llu: the generated program (%d instructions) is not "
+					 "libseccomp's (%zu): make remakes it from launcher/filter.c",
+					 a, (unsigned long long)pids[i], len, n);
+			free(want);
+		}
+	assert_int_equal(filter_program((enum seccomp_action)(SECCOMP_LOG + 1), 1, got), -1);
+}
+
+/* The readable form for review still comes from libseccomp, with the second filter said. */
+static void test_show(void **state)
+{
+	char text[65536];
+	struct perr e = { 0 };
+	int fd = memfd_create("show", 0);
+	ssize_t n;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(seccomp_show(SECCOMP_KILL, fd, &e), 0);
+	n = pread(fd, text, sizeof(text) - 1, 0);
+	assert_true(n > 0);
+	text[n] = '\0';
+	assert_non_null(strstr(text, "# filter for syscall \"kexec_load\""));
+	assert_non_null(strstr(text, "action KILL_PROCESS;"));
+	assert_non_null(strstr(text, "x86_64 syscall numbers 451 and up (not x32) -> ERRNO(ENOSYS)"));
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_golden),
+		cmocka_unit_test(test_generated_is_libseccomps),
+		cmocka_unit_test(test_show),
 		cmocka_unit_test(test_each_rule),
 		cmocka_unit_test(test_enosys_is_the_filters),
 		cmocka_unit_test(test_arguments),

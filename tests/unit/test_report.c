@@ -13,6 +13,24 @@ static struct pci_found devs[] = {
 	{ .addr = "0000:d8:00.0", .vendor = 0x10ee, .device = 0x903f, .class = 0x1200, .iommu_group = 55, .numa_node = 1 },
 };
 
+/* The inventory the probe writes for scan s, as probe_update builds it device by device
+ * (a disabled host scans nothing). */
+static int match_inventory(const struct scan *s, const struct model_set *ms,
+			   const struct host_config *c, struct inventory *inv, struct perr *e)
+{
+	inv->disabled = c->disable_custom_device;
+	for (size_t i = 0; !inv->disabled && i < s->n; i++) {
+		const struct model *m = match_device(c, ms, &s->v[i]);
+		struct inv_device d;
+		if (m == NULL)
+			continue;
+		inventory_entry(&s->v[i], m, &d);
+		if (inventory_add(inv, &d, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static void setup(struct model_set *ms, struct host_config *c, struct scan *s)
 {
 	static const char models[] = "[Plain]\ndev_type=NPU\nvendor_id=19e5\ndevice_id=d801\n"
