@@ -325,7 +325,11 @@ static int canonical(const char *p, char out[static PATH_MAX])
 
 	if (xsnprintf(head, sizeof(head), "%s", p) < 0)
 		return -1;
-	while (realpath(head, real) == NULL) {
+	struct stat sb;
+
+	/* lstat() first: one call says a prefix is missing (then realpath() would fail too), where
+	 * realpath() asks readlink() of every component from / each time */
+	while (lstat(head, &sb) < 0 || realpath(head, real) == NULL) {
 		char *slash = strrchr(head, '/');
 		if (slash == NULL || strcmp(head, "/") == 0)
 			return lexical(p, out);

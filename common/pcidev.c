@@ -435,25 +435,31 @@ static void mark_bad(struct pcidev_info *out, unsigned bit, const char *why)
 	out->bad |= bit;
 }
 
-/* The files that come and go together (the kernel shows the four link files of a PCIe device
- * only, the three AER counters only with AER): when the first is absent, so are the others, and
- * they are not tried. On a device without PCIe or AER that saves the failed opens; a listing
- * of the directory cost more than they do. */
-static unsigned group_of(unsigned bit)
+/* What the kernel's own rules say is absent once a file is found absent, or from the class
+ * (pci-sysfs.c, aer.c): the four link files show for a PCIe device only, and the three AER
+ * counters only with AER, which only PCIe has; boot_vga only for a VGA device (class 0300, or
+ * 0001, the pre-2.0 VGA). The probe, which reads thousands of devices, then does not try those
+ * files: on a device without PCIe each failed open costs as much as a read (a listing of the
+ * directory cost more than they do). pcipass-run, which gates on the facts of a few devices,
+ * tries every file (class -1): a tree that breaks the rules is still read whole. */
+static unsigned absent_with(unsigned bit)
 {
 	if (bit == PCIDEV_CUR_SPEED)
-		return PCIDEV_CUR_SPEED | PCIDEV_CUR_WIDTH | PCIDEV_MAX_SPEED | PCIDEV_MAX_WIDTH;
+		return PCIDEV_CUR_SPEED | PCIDEV_CUR_WIDTH | PCIDEV_MAX_SPEED | PCIDEV_MAX_WIDTH |
+		       PCIDEV_AER_COR | PCIDEV_AER_NONFATAL | PCIDEV_AER_FATAL;
 	if (bit == PCIDEV_AER_COR)
 		return PCIDEV_AER_COR | PCIDEV_AER_NONFATAL | PCIDEV_AER_FATAL;
 	return bit;
 }
 
-void pcidev_read_at(int dir, struct pcidev_info *out)
+void pcidev_read_at(int dir, int class, struct pcidev_info *out)
 {
 	char buf[PCIDEV_FILE_MAX + 1], why[128];
 	struct stat sb;
 
 	pcidev_clear(out);
+	if (class >= 0 && class != 0x0300 && class != 0x0001)
+		out->absent |= PCIDEV_BOOT_VGA;
 	for (unsigned bit = 1; bit & PCIDEV_ALL_FILES; bit <<= 1) {
 		struct pcidev_info one;
 		ssize_t n;
@@ -462,7 +468,7 @@ void pcidev_read_at(int dir, struct pcidev_info *out)
 			continue;
 		n = slurp(dir, pcidev_file_name(bit), buf, sizeof(buf), why, sizeof(why));
 		if (n == -2) {
-			out->absent |= group_of(bit);
+			out->absent |= class >= 0 ? absent_with(bit) : bit;
 			continue;
 		}
 		/* parsed into a copy, so that a bad file leaves its field at "absent" */
@@ -486,7 +492,7 @@ int pcidev_read(const char *sysfs_root, const char *addr, struct pcidev_info *ou
 		pcidev_clear(out);
 		return -1;
 	}
-	pcidev_read_at(dir, out);
+	pcidev_read_at(dir, -1, out);
 	close(dir);
 	return 0;
 }

@@ -71,8 +71,10 @@ struct pcidev_info {
  * (gone: EX_NOINPUT) or a path does not fit. */
 int pcidev_read(const char *sysfs_root, const char *addr, struct pcidev_info *out,
 		struct perr *e) MUST_CHECK;
-/* The same from the device's directory, open (O_RDONLY | O_DIRECTORY) as dir; it cannot fail. */
-void pcidev_read_at(int dir, struct pcidev_info *out);
+/* The same from the device's directory, open as dir; it cannot fail. class: the device's class
+ * and subclass (0x0300) when the caller knows it: files the kernel's rules say are absent
+ * (pcidev.c) are then not tried; -1: every file is tried. */
+void pcidev_read_at(int dir, int class, struct pcidev_info *out);
 
 /* Does the device answer config reads? The vendor id from the first two bytes of <dev>/config
  * (not the `vendor` file, which the kernel caches): 1 answers, 0 reads 0xffff (or 0x0000: no

@@ -75,6 +75,11 @@ static scmp_filter_ctx build(enum seccomp_action action, uint64_t self, struct p
 	/* Only the native ABI is in the filter: an x32 or i386 syscall gets the deny action (kill
 	 * under log). libseccomp's x86_64 filter checks the x32 bit of the number too. */
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, action == SECCOMP_LOG ? SCMP_ACT_KILL_PROCESS : deny);
+	/* The rules as a binary tree of syscall numbers, not a list: the kernel runs the filter
+	 * for every syscall number when it is installed (to cache the ones always allowed), and at
+	 * every syscall QEMU makes; a list of ~200 numbers took ~0.15 ms to install (issue 13). */
+	if (r == 0)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	for (size_t i = 0; r == 0 && i < filter_rules_n; i++) {
 		const struct filter_rule *rule = &filter_rules[i];
 		int nr = seccomp_syscall_resolve_name(rule->name);
@@ -143,7 +148,7 @@ int seccomp_show(enum seccomp_action action, int fd, struct perr *e)
 		errno = -r;
 		return fail_errno(e, EX_OSERR, "seccomp: export");
 	}
-	if (dprintf(fd, "# and a second filter: x86_64 syscall numbers %d and up (not x32) -> ERRNO(ENOSYS)\n",
+	if (dprintf(fd, "# and before the table, in the same program: x86_64 syscall numbers %d and up (not x32) -> ERRNO(ENOSYS)\n",
 		    FILTER_REVIEWED_MAX + 1) < 0)
 		return fail_errno(e, EX_IOERR, "seccomp: export");
 	return 0;

@@ -43,6 +43,9 @@ void plan_free(struct plan *p)
 	free(p->claims);
 	free(p->busy);
 	free(p->unfit);
+	free(p->judged);
+	free(p->live);
+	free(p->live_ok);
 	hostuse_free(&p->hu);
 	numa_free(&p->nodes);
 	argv_free(&p->argv);
@@ -139,15 +142,6 @@ const struct model *model_of(const struct plan *p, size_t i)
 	return p->outside[i] ? NULL : models_find(&p->models, p->picks[i].dev->model);
 }
 
-/* Does vm.ini ask for d, by its model or its address? */
-static bool requested(const struct plan *p, const struct inv_device *d)
-{
-	for (size_t r = 0; r < p->vm.n_req; r++)
-		if (strcmp(p->vm.req[r].model, d->model) == 0 || strcmp(p->vm.req[r].addr, d->addr) == 0)
-			return true;
-	return false;
-}
-
 /* Why the host's own use of addr keeps it from a VM, into why ("" when it does not, or
  * pcipass.conf's allow_host_critical names it): what the probe found (inv: the inventory's
  * host_critical, "" none) or what is true now (hostuse, and boot_vga: pcidev's 1). */
@@ -173,41 +167,52 @@ static unsigned slot_reset(const struct plan *p, const struct model *m, const ch
 	       slot_bus_resettable(p->host.sysfs_root, addr) ? ALLOW_NO_RESET : 0;
 }
 
-/* The launch's own gates on each inventoried device vm.ini could get (issue 12), into
- * p->unfit: the host's use of it, unless allow_host_critical names it; its health, read live
- * (pcidev_read), unless its model's allow waives it; a reset_method its model asks for that
- * the kernel cannot set; and a function of a slot whose lower function's model says
+/* The launch's own gates on inventoried device i, into p->unfit[i], when a pick first looks at
+ * it (select.c): the host's use of it, unless allow_host_critical names it; its health, read
+ * live (pcidev_read), unless its model's allow waives it; a reset_method its model asks for
+ * that the kernel cannot set; and a function of a slot whose lower function's model says
  * functions = all goes only with that one. */
-static int gate_unfit(struct plan *p, struct perr *e)
+static void gate_one(struct fitness *fit, size_t i)
+{
+	struct plan *p = fit->user;
+	const struct inv_device *d = &p->inv.dev[i];
+	const struct model *m = models_find(&p->models, d->model);
+	char *why = p->unfit[i];
+	struct pcidev_info *live = &p->live[i];
+	struct perr ignore = { 0 };
+
+	if (why[0] || m == NULL)
+		return;
+	for (size_t k = i; k-- > 0 && same_slot(p->inv.dev[k].addr, d->addr) && !why[0];) {
+		const struct model *lead = models_find(&p->models, p->inv.dev[k].model);
+		if (lead && lead->functions_all)
+			snprintf(why, UNFIT_MAX, "it goes with %s, a lower function of its slot (model %s: "
+				 "functions = all); ask for that one", p->inv.dev[k].addr, lead->name);
+	}
+	/* a device gone from sysfs is the re-check's to report, naming the inventory */
+	if (why[0] || pcidev_read(p->host.sysfs_root, d->addr, live, &ignore) < 0)
+		return;
+	p->live_ok[i] = true; /* kept for the 64-bit window (plan_argv): one read per launch */
+	host_gate(p, d->addr, d->host_critical, live->boot_vga, why);
+	if (!why[0])
+		health_gate(live, m->allow | slot_reset(p, m, d->addr, live), why);
+	if (!why[0] && m->reset_method[0] &&
+	    (live->reset_methods[0] == '\0' || strcmp(live->reset_methods, "-") == 0))
+		snprintf(why, UNFIT_MAX, "its model's reset_method = %s cannot be set: the kernel has no "
+			 "reset_method for it (before 5.15, or no method)", m->reset_method);
+}
+
+/* What gate_one needs before the picks: what the host uses now, when vm.ini asks for any
+ * device; and the fitness select.c asks. */
+static int gate_start(struct plan *p, struct perr *e)
 {
 	if (p->vm.n_req > 0 && hostuse_scan(p->host.sysfs_root, p->host.proc_root, &p->hu, e) < 0)
 		return -1;
-	for (size_t i = 0; i < p->inv.n; i++) {
-		const struct inv_device *d = &p->inv.dev[i];
-		const struct model *m = models_find(&p->models, d->model);
-		char *why = p->unfit[i];
-		struct pcidev_info live;
-		struct perr ignore = { 0 };
-
-		if (why[0] || m == NULL || !requested(p, d))
-			continue;
-		for (size_t k = i; k-- > 0 && same_slot(p->inv.dev[k].addr, d->addr) && !why[0];) {
-			const struct model *lead = models_find(&p->models, p->inv.dev[k].model);
-			if (lead && lead->functions_all)
-				snprintf(why, UNFIT_MAX, "it goes with %s, a lower function of its slot (model %s: "
-					 "functions = all); ask for that one", p->inv.dev[k].addr, lead->name);
-		}
-		/* a device gone from sysfs is the re-check's to report, naming the inventory */
-		if (why[0] || pcidev_read(p->host.sysfs_root, d->addr, &live, &ignore) < 0)
-			continue;
-		host_gate(p, d->addr, d->host_critical, live.boot_vga, why);
-		if (!why[0])
-			health_gate(&live, m->allow | slot_reset(p, m, d->addr, &live), why);
-		if (!why[0] && m->reset_method[0] &&
-		    (live.reset_methods[0] == '\0' || strcmp(live.reset_methods, "-") == 0))
-			snprintf(why, UNFIT_MAX, "its model's reset_method = %s cannot be set: the kernel has no "
-				 "reset_method for it (before 5.15, or no method)", m->reset_method);
-	}
+	if ((p->judged = calloc(p->inv.n ? p->inv.n : 1, sizeof(*p->judged))) == NULL ||
+	    (p->live = calloc(p->inv.n ? p->inv.n : 1, sizeof(*p->live))) == NULL ||
+	    (p->live_ok = calloc(p->inv.n ? p->inv.n : 1, sizeof(*p->live_ok))) == NULL)
+		return fail_errno(e, EX_OSERR, "plan");
+	p->fit = (struct fitness){ .why = p->unfit, .known = p->judged, .judge = gate_one, .user = p };
 	return 0;
 }
 
@@ -349,12 +354,11 @@ int plan_devices(struct plan *p, claim_fn claim, struct perr *e)
 	free(held_groups);
 	/* the node first (numa.h): the devices come from it, and hugepages are checked free there
 	 * before any device is claimed */
-	if (plan_unfit(p, e) < 0 || gate_unfit(p, e) < 0 ||
+	if (plan_unfit(p, e) < 0 || gate_start(p, e) < 0 ||
 	    (numa_wanted(&p->vm) && numa_read(p->host.sysfs_root, &p->nodes, e) < 0) ||
-	    select_node(&p->inv, p->busy, (const char(*)[UNFIT_MAX])p->unfit, &p->vm, &p->nodes,
-			&p->numa, e) < 0 ||
-	    select_on_node(&p->inv, p->busy, (const char(*)[UNFIT_MAX])p->unfit, &p->vm, p->numa.filter,
-			   claim, p, p->picks, &p->n_picks, e) < 0 ||
+	    select_node(&p->inv, p->busy, &p->fit, &p->vm, &p->nodes, &p->numa, e) < 0 ||
+	    select_on_node(&p->inv, p->busy, &p->fit, &p->vm, p->numa.filter, claim, p, p->picks,
+			   &p->n_picks, e) < 0 ||
 	    plan_whole(p, claim, e) < 0)
 		return -1;
 	for (size_t i = 0; i < p->n_picks; i++) {
@@ -389,10 +393,17 @@ int plan_argv(struct plan *p, struct perr *e)
 {
 	static struct qemu_dev devs[VM_DEV_MAX];
 	const char *addr[VM_DEV_MAX];
+	const struct pcidev_info *known[VM_DEV_MAX];
 	struct slot_place at[VM_DEV_MAX];
 
-	for (size_t i = 0; i < p->n_picks; i++)
-		addr[i] = p->picks[i].dev->addr;
+	for (size_t i = 0; i < p->n_picks; i++) {
+		const struct inv_device *d = p->picks[i].dev;
+		size_t k = (size_t)(d - p->inv.dev);
+		bool listed = d >= p->inv.dev && k < p->inv.n; /* not one of p->extra */
+
+		addr[i] = d->addr;
+		known[i] = listed && p->live_ok[k] ? &p->live[k] : NULL;
+	}
 	slot_layout(addr, p->with, p->n_picks, at);
 	for (size_t i = 0; i < p->n_picks; i++) {
 		const struct model *m = model_of(p, i);
@@ -419,7 +430,7 @@ int plan_argv(struct plan *p, struct perr *e)
 		}
 	}
 	/* the 64-bit PCI window sized to their BARs, checked against the guest's address bits */
-	if (window_plan(&p->host, &p->vm, devs, p->n_picks, &p->window, e) < 0)
+	if (window_plan(&p->host, &p->vm, devs, known, p->n_picks, &p->window, e) < 0)
 		return -1;
 	if (qemu_argv(&p->host, &p->vm, devs, p->n_picks, &p->fds, &p->numa, &p->argv, e) < 0)
 		return -1;

@@ -43,6 +43,10 @@ struct plan {
 	struct claim_info *claims;
 	bool *busy;
 	char (*unfit)[UNFIT_MAX]; /* inv.dev[i] may not be handed out, and why ("": it may) */
+	bool *judged;             /* unfit[i] is known (gate_one ran, or a health mark) */
+	struct pcidev_info *live; /* inv.dev[i]'s sysfs facts as gate_one read them, if live_ok[i] */
+	bool *live_ok;
+	struct fitness fit;       /* both, for select.c, which judges a device when it looks */
 	struct numa_host nodes;   /* read when vm.ini's numa or hugepages need them */
 	struct numa_choice numa;  /* the node of devices, memory and vCPUs; the hugepages */
 	struct machine_window window; /* the 64-bit PCI window, and why (window.c) */

@@ -20,7 +20,20 @@ static bool picked(const struct pick *picks, size_t n, const struct inv_device *
 	return false;
 }
 
-int select_on_node(const struct inventory *inv, const bool *busy, const char (*unfit)[UNFIT_MAX],
+/* Why inventory device i may not be handed out ("" it may), judged when first asked. */
+static const char *unfit_of(struct fitness *fit, size_t i)
+{
+	if (fit == NULL)
+		return "";
+	if (!fit->known[i]) {
+		fit->known[i] = true;
+		if (fit->judge)
+			fit->judge(fit, i);
+	}
+	return fit->why[i];
+}
+
+int select_on_node(const struct inventory *inv, const bool *busy, struct fitness *fit,
 		   const struct vm_config *vm, int on_node, claim_fn claim, void *user,
 		   struct pick *picks, size_t *n_picks, struct perr *e)
 {
@@ -39,9 +52,9 @@ int select_on_node(const struct inventory *inv, const bool *busy, const char (*u
 		if (d == NULL)
 			return fail(e, EX_UNAVAILABLE, "%s:%d: %s is not a custom device of this host's inventory",
 				    vm->file, q->line, q->addr);
-		if (unfit && unfit[d - inv->dev][0])
+		if (unfit_of(fit, (size_t)(d - inv->dev))[0])
 			return fail(e, EX_UNAVAILABLE, "%s:%d: %s may not be handed out: %s", vm->file, q->line,
-				    q->addr, unfit[d - inv->dev]);
+				    q->addr, unfit_of(fit, (size_t)(d - inv->dev)));
 		if (on_node >= 0 && numa_one_node(vm) && d->numa_node != on_node)
 			return fail(e, EX_UNAVAILABLE, "%s:%d: %s is on NUMA node %d, not on node %d", vm->file,
 				    q->line, q->addr, d->numa_node, on_node);
@@ -72,7 +85,7 @@ int select_on_node(const struct inventory *inv, const bool *busy, const char (*u
 			found++;
 			if (busy[i] || picked(picks, *n_picks, d))
 				continue;
-			if (unfit && unfit[i][0]) {
+			if (unfit_of(fit, i)[0]) {
 				first_unfit = first_unfit ? first_unfit : d;
 				n_unfit++;
 				continue;
@@ -96,7 +109,7 @@ int select_on_node(const struct inventory *inv, const bool *busy, const char (*u
 				return fail(e, EX_UNAVAILABLE, "%s:%d: %u %s asked for, %u free%s (%u in all; %u "
 					    "not to be handed out, first %s: %s)", vm->file, q->line, want, q->model,
 					    got_n, node, found, n_unfit, first_unfit->addr,
-					    unfit[first_unfit - inv->dev]);
+					    unfit_of(fit, (size_t)(first_unfit - inv->dev)));
 			return fail(e, EX_UNAVAILABLE, "%s:%d: %u %s asked for, %u free%s (%u in all)",
 				    vm->file, q->line, want, q->model, got_n, node, found);
 		}
@@ -104,11 +117,11 @@ int select_on_node(const struct inventory *inv, const bool *busy, const char (*u
 	return 0;
 }
 
-int select_devices(const struct inventory *inv, const bool *busy, const char (*unfit)[UNFIT_MAX],
+int select_devices(const struct inventory *inv, const bool *busy, struct fitness *fit,
 		   const struct vm_config *vm, claim_fn claim, void *user, struct pick *picks,
 		   size_t *n_picks, struct perr *e)
 {
-	return select_on_node(inv, busy, unfit, vm, vm->numa_node, claim, user, picks, n_picks, e);
+	return select_on_node(inv, busy, fit, vm, vm->numa_node, claim, user, picks, n_picks, e);
 }
 
 /* msg without its leading "FILE:LINE: ", to be one node's reason among others. */
@@ -123,29 +136,29 @@ static const char *unlocated(const char *msg, const char *file)
 	return p[0] == ':' && p[1] == ' ' ? p + 2 : msg;
 }
 
-int select_node(const struct inventory *inv, const bool *busy, const char (*unfit)[UNFIT_MAX],
+int select_node(const struct inventory *inv, const bool *busy, struct fitness *fit,
 		const struct vm_config *vm, const struct numa_host *h, struct numa_choice *c,
 		struct perr *e)
 {
 	struct pick picks[VM_DEV_MAX];
-	struct numa_fit *fit = NULL;
+	struct numa_fit *fits = NULL;
 	int r;
 
-	if (numa_one_node(vm) && h->n > 0 && (fit = calloc(h->n, sizeof(*fit))) == NULL)
+	if (numa_one_node(vm) && h->n > 0 && (fits = calloc(h->n, sizeof(*fits))) == NULL)
 		return fail_errno(e, EX_OSERR, "plan");
-	for (size_t i = 0; fit && i < h->n; i++) {
+	for (size_t i = 0; fits && i < h->n; i++) {
 		struct perr why = { 0 };
 		size_t n;
 
 		/* a host of one node: every device is on it, whatever its numa_node says */
-		fit[i].devices = select_on_node(inv, busy, unfit, vm, h->n == 1 ? -1 : h->node[i].id, NULL,
-						NULL, picks, &n, &why) == 0;
-		if (!fit[i].devices)
-			snprintf(fit[i].why, sizeof(fit[i].why), "%.*s", (int)sizeof(fit[i].why) - 1,
+		fits[i].devices = select_on_node(inv, busy, fit, vm, h->n == 1 ? -1 : h->node[i].id, NULL,
+						 NULL, picks, &n, &why) == 0;
+		if (!fits[i].devices)
+			snprintf(fits[i].why, sizeof(fits[i].why), "%.*s", (int)sizeof(fits[i].why) - 1,
 				 unlocated(why.msg, vm->file));
 	}
-	r = numa_choose(h, vm, fit, c, e);
-	free(fit);
+	r = numa_choose(h, vm, fits, c, e);
+	free(fits);
 	return r;
 }
 

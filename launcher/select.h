@@ -21,26 +21,37 @@ typedef int (*claim_fn)(void *user, const struct inv_device *dev, struct perr *e
  * use by the host; "" when it may. */
 #define UNFIT_MAX 256
 
-/* Pick devices for vm from inv. busy[i] says inv->dev[i] has a live claim; unfit[i] (NULL:
- * none is) why it may not be handed out. Explicit addresses first, then each model's free
+/* Whether each inventory device may be handed out even when free: why[i] ("" it may), worked
+ * out by judge(fit, i) the first time a pick looks at device i (then known[i]), so that the
+ * costly live checks (sysfs, read by the caller's judge) run for the devices a launch looks at,
+ * not for every device of the model. A refusal has looked at them all. */
+struct fitness {
+	char (*why)[UNFIT_MAX];
+	bool *known;
+	void (*judge)(struct fitness *fit, size_t i); /* NULL: why[] is all there is */
+	void *user;
+};
+
+/* Pick devices for vm from inv. busy[i] says inv->dev[i] has a live claim; fit (NULL: every
+ * device may be handed out) why it may not. Explicit addresses first, then each model's free
  * devices, on vm's NUMA node if it names one, lowest address first; claim (NULL: assume
  * success, for --dry-run) is tried on each, and a lost race moves on to the next. picks has
  * room for VM_DEV_MAX. EX_UNAVAILABLE when there are not enough (naming an unfit device). */
-int select_devices(const struct inventory *inv, const bool *busy, const char (*unfit)[UNFIT_MAX],
+int select_devices(const struct inventory *inv, const bool *busy, struct fitness *fit,
 		   const struct vm_config *vm, claim_fn claim, void *user, struct pick *picks,
 		   size_t *n_picks, struct perr *e) MUST_CHECK;
 
 /* select_devices with every model's device from on_node (-1: from any), whatever vm's
  * numa_node says; with numa = strict or prefer, explicit addresses too (a device elsewhere is
  * an error naming its node). */
-int select_on_node(const struct inventory *inv, const bool *busy, const char (*unfit)[UNFIT_MAX],
+int select_on_node(const struct inventory *inv, const bool *busy, struct fitness *fit,
 		   const struct vm_config *vm, int on_node, claim_fn claim, void *user,
 		   struct pick *picks, size_t *n_picks, struct perr *e) MUST_CHECK;
 
 /* Before select_on_node: the node the devices come from and the memory and vCPUs are bound
  * to (numa_choose, over the host's nodes h), each node's fit found by selecting on it without
  * claiming; hugepages checked free where they come from. */
-int select_node(const struct inventory *inv, const bool *busy, const char (*unfit)[UNFIT_MAX],
+int select_node(const struct inventory *inv, const bool *busy, struct fitness *fit,
 		const struct vm_config *vm, const struct numa_host *h, struct numa_choice *c,
 		struct perr *e) MUST_CHECK;
 

@@ -67,8 +67,8 @@ static unsigned guest_bits(const struct host_config *host, const struct vm_confi
 }
 
 int window_plan(const struct host_config *host, const struct vm_config *vm,
-		const struct qemu_dev *devs, size_t n_dev, struct machine_window *w,
-		struct perr *e)
+		const struct qemu_dev *devs, const struct pcidev_info *const *known, size_t n_dev,
+		struct machine_window *w, struct perr *e)
 {
 	static struct machine_in in; /* 30 KB: not on the stack */
 	char from[CONF_PATH_MAX + 96], unknown[CONF_PATH_MAX + 96] = "";
@@ -83,7 +83,9 @@ int window_plan(const struct host_config *host, const struct vm_config *vm,
 	for (size_t i = 0; i < n_dev; i++) {
 		struct pcidev_info info;
 
-		if (pcidev_read(host->sysfs_root, devs[i].addr, &info, e) < 0) {
+		if (known && known[i])
+			info = *known[i];
+		else if (pcidev_read(host->sysfs_root, devs[i].addr, &info, e) < 0) {
 			memset(w, 0, sizeof(*w));
 			return -1;
 		}

@@ -10,13 +10,13 @@
 #include "hostuse.h"
 #include "pcidev.h"
 
-void facts_device(const struct host_config *c, const char *addr, int dir, bool quiet,
+void facts_device(const struct host_config *c, const char *addr, int dir, int class, bool quiet,
 		  struct pcidev_info *out)
 {
 	struct perr e = { 0 };
 
 	if (dir >= 0) {
-		pcidev_read_at(dir, out);
+		pcidev_read_at(dir, class, out);
 	} else if (pcidev_read(c->sysfs_root, addr, out, &e) < 0) {
 		pcidev_clear(out);
 		out->absent = PCIDEV_ALL_FILES;
@@ -67,7 +67,7 @@ int facts_scan(const struct host_config *c, const struct model_set *ms, struct s
 	for (size_t i = 0; i < s->n; i++) {
 		struct pci_found *f = &s->v[i];
 		if (match_device(c, ms, f)) {
-			facts_device(c, f->addr, f->dir, quiet, &f->pci);
+			facts_device(c, f->addr, f->dir, (int)f->class, quiet, &f->pci);
 			f->has_facts = true;
 		} else if (is_display(f->class)) {
 			read_vga(c, f->addr, &f->pci);

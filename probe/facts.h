@@ -13,10 +13,11 @@
 #include "report.h"
 #include "scan.h"
 
-/* Every fact of the device at addr, read from its directory dir (-1: open it). An unreadable
+/* Every fact of the device at addr, read from its directory dir (-1: open it; class as for
+ * pcidev_read_at, used with a dir only). An unreadable
  * file, or a device gone since the scan, is a warning on stderr (unless quiet), never an error:
  * the fact shows as unknown. */
-void facts_device(const struct host_config *c, const char *addr, int dir, bool quiet,
+void facts_device(const struct host_config *c, const char *addr, int dir, int class, bool quiet,
 		  struct pcidev_info *out);
 /* What the host uses (hostuse.h), for the devices' host_critical; /proc lines not understood
  * are one warning (unless quiet). */

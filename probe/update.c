@@ -133,7 +133,7 @@ static int add_device(struct pci_found *f, void *user, struct perr *e)
 	inventory_entry(f, m, &d);
 	if (inventory_check(&d, w->n, e) < 0)
 		return -1;
-	facts_device(w->c, d.addr, f->dir, w->quiet, &d.pci);
+	facts_device(w->c, d.addr, f->dir, (int)f->class, w->quiet, &d.pci);
 	/* /proc is read once, and only when there is a device to decide about */
 	if (!w->hu_read) {
 		if (facts_host_use(w->c, w->quiet, &w->hu, e) < 0)

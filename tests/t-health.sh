@@ -88,3 +88,18 @@ dry a5 'NPU1 = 1'
 check "a symlink for a mark: the plan fails (not a silent pass), naming it" \
 	bash -c "test $st != 0 && grep -q 'health/0000:3b:00.0' '$TMPROOT/err'"
 rm -f "$H/run/health/0000:3b:00.0"
+
+# issue 13: a device's live facts are read when a pick looks at it, not for every device of
+# the model: one NPU1 asked for, the first is fit, so the second's sysfs facts are not read;
+# a refusal has looked at them all (its count above says so)
+if command -v strace >/dev/null; then
+	printf '[vm]\nname = a6\nmemory = 256M\n[devices]\nNPU1 = 1\n' >"$TMPROOT/a6.ini"
+	env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -qq -e trace=openat \
+		-o "$TMPROOT/a6.strace" $RUN -c "$CONF" --dry-run "$TMPROOT/a6.ini" >/dev/null 2>&1
+	check "one of two asked for: the first one's facts are read" \
+		grep -q '0000:3b:00.0/reset_method\|0000:3b:00.0", O_RDONLY|O_CLOEXEC|O_DIRECTORY' "$TMPROOT/a6.strace"
+	check "one of two asked for: the second one's are not (its claim is looked at, not its sysfs)" \
+		bash -c "! grep -q 'devices/0000:3c:00.0' '$TMPROOT/a6.strace'"
+else
+	skip "facts read only for the devices a pick looks at (strace not installed)"
+fi

@@ -115,7 +115,7 @@ else
 			-machine q35,accel=tcg -m 64 -nodefaults -display none -S -monitor none -serial none \
 			-sandbox "${sandbox/resourcecontrol=deny/resourcecontrol=$rc}" 2>/dev/null &
 		q=$!
-		for _ in $(seq 200); do [ -s "$TMPROOT/aff.$rc" ] && break; sleep 0.1; done
+		for _ in $(seq 600); do [ -s "$TMPROOT/aff.$rc" ] && break; sleep 0.1; done
 		kill $q 2>/dev/null
 		wait $q 2>/dev/null
 	done

@@ -74,10 +74,18 @@ check "facts unchanged: the inventory is not rewritten" grep -q 'unchanged$' "$T
 # Only the inventoried devices' facts are read: an unmatched device costs what it did before.
 if command -v strace >/dev/null; then
 	# (-y: a descriptor shown with its path, so openat(DIR, "aer_dev_fatal") names the device)
-	ok_run "probe under strace" "${traced[@]}" -f -qq -y -e trace=openat,open,readlink,stat,newfstatat,lstat -o "$TMPROOT/strace" $PROBE -c "$CONF" -q
+	ok_run "probe under strace" "${traced[@]}" -f -qq -y -e trace=openat,open,readlink,readlinkat,stat,newfstatat,lstat -o "$TMPROOT/strace" $PROBE -c "$CONF" -q
 	check "the facts files of an inventoried device are read" grep -q '0000:01:00.0>, "aer_dev_fatal"' "$TMPROOT/strace"
 	check "no facts file of a device no model takes is opened (FPGA, bridge, VGA)" \
 		bash -c "! grep -E '0000:(07|06|00):0[01].0(>, \"|/)(reset|reset_method|aer_dev_[a-z]*|power_state|current_link_[a-z]*|max_link_[a-z]*|boot_vga)\"' '$TMPROOT/strace'"
+	# issue 13: a device whose ids no model names costs two files, its vendor and device ids
+	grep -F '0000:07:00.0' "$TMPROOT/strace" >"$TMPROOT/strace07" || true
+	check "the FPGA no model names: its vendor and device files are read" \
+		test "$(grep -cE '0000:07:00.0/(vendor|device)"' "$TMPROOT/strace07")" = 2
+	check "the FPGA no model names: nothing else of it is opened or read (class, subsystem, numa_node, links, its directory)" \
+		bash -c "! grep -vE '0000:07:00.0/(vendor|device)\"' '$TMPROOT/strace07'"
+	check "an Atlas-800 is read whole: class, subsystem, numa_node, IOMMU group link" \
+		bash -c "grep -q '0000:01:00.0/class\"' '$TMPROOT/strace' && grep -q '0000:01:00.0/subsystem_device\"' '$TMPROOT/strace' && grep -q '0000:01:00.0/numa_node\"' '$TMPROOT/strace' && grep -q '0000:01:00.0>, \"iommu_group\"' '$TMPROOT/strace'"
 	rm -f "$H/etc/models.d/Atlas-800.conf"
 	ok_run "probe with no model, under strace" "${traced[@]}" -f -qq -y -e trace=openat,open -o "$TMPROOT/strace" $PROBE -c "$CONF" -q
 	check "no device matched: no facts file and no /proc file opened" \
@@ -119,7 +127,11 @@ hostile max_link_speed 'mkdir "$1"' link "2.5GT/s x1, max - x16"
 hostile max_link_width 'printf "16\n16\n" >"$1"' link "2.5GT/s x1, max 16.0GT/s -"
 hostile reset_method 'printf "flr;reboot\n" >"$1"' reset_methods "none"
 hostile power_state 'mkfifo "$1"' power_state "-"
-hostile boot_vga 'printf "2\n" >"$1"' boot_vga "-"
+# boot_vga: the kernel shows it for a VGA device only, so on this NPU it is not even read
+rm -rf "$real05" && cp -a "$TMPROOT/pristine05" "$real05" && printf "2\n" >"$real05/boot_vga"
+$PROBE -c "$CONF" >"$TMPROOT/out" 2>"$TMPROOT/err"
+check "a boot_vga file on a non-VGA device is not read: boot_vga -, nothing said" \
+	test $? = 0 -a "$(value 0000:05:00.0 boot_vga)" = "-" -a ! -s "$TMPROOT/err"
 hostile resource 'printf "0x1000 0x2fff 0x200\n" >"$1"' bars "-"
 hostile resource 'ln -s /dev/zero "$1"' bars "-"
 rm -rf "$real05" && cp -a "$TMPROOT/pristine05" "$real05"

@@ -317,6 +317,50 @@ static void test_read_tree(void **state)
 	rmtree(root);
 }
 
+/* The kernel's rules for what comes together (issue 13: a file known absent is not tried):
+ * AER counters only on PCIe (where the link files are), boot_vga only on a VGA device. */
+static void test_read_rules(void **state)
+{
+	struct pcidev_info d;
+	int dir;
+
+	(void)state;
+	make_dev();
+	put_file(dev, "aer_dev_correctable", "TOTAL_ERR_COR 4\n", 0444);
+	put_file(dev, "aer_dev_nonfatal", "TOTAL_ERR_NONFATAL 0\n", 0444);
+	put_file(dev, "aer_dev_fatal", "TOTAL_ERR_FATAL 0\n", 0444);
+	put_file(dev, "boot_vga", "1\n", 0444);
+	dir = open(dev, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dir >= 0);
+	/* no link files: not PCIe, so the AER files (which no kernel shows there) are not read */
+	pcidev_read_at(dir, 0x1200, &d);
+	assert_int_equal(d.absent, PCIDEV_ALL_FILES);
+	assert_true(d.aer_cor == -1 && d.boot_vga == -1);
+	/* the launcher's reading (class unknown) tries every file all the same */
+	pcidev_read_at(dir, -1, &d);
+	assert_true(d.aer_cor == 4 && d.aer_fatal == 0 && d.boot_vga == 1);
+	/* a VGA device's boot_vga is read, and one of an unknown class */
+	pcidev_read_at(dir, 0x0300, &d);
+	assert_int_equal(d.boot_vga, 1);
+	pcidev_read_at(dir, -1, &d);
+	assert_int_equal(d.boot_vga, 1);
+	/* with the link files, AER is read; a missing first AER file means no AER at all */
+	put_file(dev, "current_link_speed", "8.0 GT/s PCIe\n", 0444);
+	pcidev_read_at(dir, 0x1200, &d);
+	assert_int_equal(d.aer_cor, 4);
+	assert_int_equal(d.cur_speed, 80);
+	assert_true(d.absent & PCIDEV_BOOT_VGA);
+	{
+		char path[600];
+		snprintf(path, sizeof(path), "%s/aer_dev_correctable", dev);
+		assert_int_equal(unlink(path), 0);
+	}
+	pcidev_read_at(dir, 0x1200, &d);
+	assert_true(d.aer_cor == -1 && d.aer_fatal == -1);
+	close(dir);
+	rmtree(root);
+}
+
 static void put_config(const char *bytes, size_t n)
 {
 	char path[600];
@@ -365,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_aer),
 		cmocka_unit_test(test_huge),
 		cmocka_unit_test(test_read_tree),
+		cmocka_unit_test(test_read_rules),
 		cmocka_unit_test(test_alive),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -214,6 +214,72 @@ static void test_update(void **state)
 	rmtree(t.root);
 }
 
+/* "Unchanged" is decided on the bytes (issue 13: no parse of the old file): the text the probe
+ * would write, with the old file's stamp in it, must be the whole old file. old: the text to
+ * put in place of the inventory; want_changed: whether the probe must rewrite it. */
+static void bytes_case(struct tree *t, const char *old, bool want_changed, const char *why)
+{
+	struct probe_result res;
+	struct perr e = { 0 };
+	char *text;
+	size_t len;
+
+	put_file(t->root, "var/inventory.ini", old, 0644);
+	assert_int_equal(probe_update(&t->c, true, NULL, &res, &e), 0);
+	if (res.changed != want_changed)
+		fail_msg("%s: expected %s", why, want_changed ? "a rewrite" : "no write");
+	assert_int_equal(read_config(t->c.inventory, false, &text, &len, &e), 0);
+	if (want_changed)
+		assert_null(strstr(text, "generated = 2001-02-03T04:05:06Z"));
+	else
+		assert_string_equal(text, old);
+	free(text);
+}
+
+static void test_update_bytes(void **state)
+{
+	struct tree t;
+	struct probe_result res;
+	struct perr e = { 0 };
+	char *text, *other, *stamp;
+	size_t len;
+
+	(void)state;
+	make_tree(&t);
+	assert_int_equal(probe_update(&t.c, true, NULL, &res, &e), 0);
+	assert_int_equal(read_config(t.c.inventory, false, &text, &len, &e), 0);
+	stamp = strstr(text, "generated = ");
+	assert_non_null(stamp);
+	stamp += strlen("generated = ");
+	other = strdup(text);
+	assert_non_null(other);
+
+	/* another stamp of the right shape: the same inventory, kept as it is */
+	memcpy(other + (stamp - text), "2001-02-03T04:05:06Z", 20);
+	bytes_case(&t, other, false, "another stamp");
+	/* a stamp of another shape: rewritten (with a stamp of now) */
+	memcpy(other + (stamp - text), "2001-02-03 04:05:06Z", 20);
+	bytes_case(&t, other, true, "a stamp with a space");
+	memcpy(other + (stamp - text), "2001-02-03T04:05:06Z", 20);
+	/* one byte more, one byte less, one byte changed: rewritten */
+	{
+		char *more = malloc(len + 2);
+		assert_non_null(more);
+		memcpy(more, other, len);
+		memcpy(more + len, "\n", 2);
+		bytes_case(&t, more, true, "a byte more");
+		free(more);
+	}
+	other[len - 1] = '\0';
+	bytes_case(&t, other, true, "a byte less");
+	other[len - 1] = '\n';
+	other[len / 2] = other[len / 2] == 'x' ? 'y' : 'x';
+	bytes_case(&t, other, true, "a byte changed");
+	free(other);
+	free(text);
+	rmtree(t.root);
+}
+
 static void test_update_prom(void **state)
 {
 	struct tree t;
@@ -313,6 +379,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scan),
 		cmocka_unit_test(test_update),
+		cmocka_unit_test(test_update_bytes),
 		cmocka_unit_test(test_update_prom),
 		cmocka_unit_test(test_update_errors),
 	};
