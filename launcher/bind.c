@@ -155,7 +155,7 @@ int vfio_node_wait(const char *addr, const char *path, int timeout_ms, struct pe
 	if (access(path, F_OK) == 0)
 		return 0;
 	deadline = now_ms() + timeout_ms;
-	if (xsnprintf(dir, sizeof(dir), "%s", path) == 0 && (slash = strrchr(dir, '/')) != NULL) {
+	if (xsnprintf(dir, sizeof(dir), "%s", path) >= 0 && (slash = strrchr(dir, '/')) != NULL) {
 		*slash = '\0';
 		fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 		/* a directory not there yet cannot be watched: the backoff then */

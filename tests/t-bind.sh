@@ -137,6 +137,16 @@ check "vfio wait: a node already there is found at once" test "$st $((t < 1000))
 t0=$(ms); bt wait 0000:06:00.0 "$V/vfio/6" 5000; st=$?; t=$(($(ms) - t0)); wait
 check "vfio wait: a node made 0.4 s late is waited for, and found as it appears (took $t ms)" \
 	test "$st $((t >= 350)) $((t < 2500))" = "0 1 1"
+if command -v strace >/dev/null; then
+	( sleep 0.4; : >"$V/vfio/10" ) &
+	strace -f -qq -e trace=inotify_add_watch,nanosleep,clock_nanosleep -o "$TMPROOT/wait.strace" \
+		"$BUILD/bindtool" wait 0000:0a:00.0 "$V/vfio/10" 5000
+	wait
+	check "vfio wait: a node made late is waited for on inotify, not in sleeps" \
+		bash -c "grep -q 'inotify_add_watch(.*/vfio\", IN_' '$TMPROOT/wait.strace' && ! grep -q 'nanosleep' '$TMPROOT/wait.strace'"
+else
+	skip "vfio wait on inotify (strace not installed)"
+fi
 ( sleep 0.4; mkdir -p "$V/late/vfio"; : >"$V/late/vfio/7" ) &
 t0=$(ms); bt wait 0000:07:00.0 "$V/late/vfio/7" 5000; st=$?; t=$(($(ms) - t0)); wait
 check "vfio wait: a node whose directory is made late is found by the backoff (took $t ms)" \
