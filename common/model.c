@@ -459,24 +459,30 @@ void models_free(struct model_set *ms)
 	memset(ms, 0, sizeof(*ms));
 }
 
+/* The first index entry not ordered before key (cmp_match), ms->n when none is. */
+static size_t lower_bound(const struct model_set *ms, const struct model *key)
+{
+	size_t lo = 0, hi = ms->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cmp_match(ms->index[mid], key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 const struct model *models_match(const struct model_set *ms, unsigned vendor, unsigned device,
 				 bool has_subsys, unsigned sv, unsigned sd)
 {
 	struct model key = { .vendor = vendor, .device = device, .has_subsys = has_subsys,
 			     .subsys_vendor = sv, .subsys_device = sd };
-	size_t lo = 0, hi = ms->n;
 
-	/* Lower bound of key; equal keys cannot exist after models_finish(). */
+	/* Equal keys cannot exist after models_finish(). */
 	for (int pass = 0; pass < 2; pass++) {
-		lo = 0;
-		hi = ms->n;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (cmp_match(ms->index[mid], &key) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
+		size_t lo = lower_bound(ms, &key);
 		if (lo < ms->n && cmp_match(ms->index[lo], &key) == 0)
 			return ms->index[lo];
 		if (!key.has_subsys)
@@ -488,16 +494,10 @@ const struct model *models_match(const struct model_set *ms, unsigned vendor, un
 
 bool models_name_ids(const struct model_set *ms, unsigned vendor, unsigned device)
 {
-	size_t lo = 0, hi = ms->n;
+	/* without a subsystem a key sorts before every model of the same ids that has one */
+	struct model key = { .vendor = vendor, .device = device };
+	size_t lo = lower_bound(ms, &key);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct model *m = ms->index[mid];
-		if (m->vendor < vendor || (m->vendor == vendor && m->device < device))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo < ms->n && ms->index[lo]->vendor == vendor && ms->index[lo]->device == device;
 }
 

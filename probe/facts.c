@@ -32,18 +32,6 @@ void facts_device(const struct host_config *c, const char *addr, int dir, int cl
 	}
 }
 
-/* A display device no model takes: only its boot_vga counts (whether it is the console); the
- * others are few, so reading its other files too costs nothing worth a second reader. */
-static void read_vga(const struct host_config *c, const char *addr, struct pcidev_info *out)
-{
-	struct perr e = { 0 };
-
-	if (pcidev_read(c->sysfs_root, addr, out, &e) < 0) {
-		pcidev_clear(out);
-		out->absent = PCIDEV_ALL_FILES;
-	}
-}
-
 int facts_host_use(const struct host_config *c, bool quiet, struct hostuse *hu, struct perr *e)
 {
 	if (hostuse_scan(c->sysfs_root, c->proc_root, hu, e) < 0)
@@ -70,7 +58,9 @@ int facts_scan(const struct host_config *c, const struct model_set *ms, struct s
 			facts_device(c, f->addr, f->dir, (int)f->class, quiet, &f->pci);
 			f->has_facts = true;
 		} else if (is_display(f->class)) {
-			read_vga(c, f->addr, &f->pci);
+			/* a display device no model takes: only its boot_vga counts (whether it
+			 * is the console), read quietly with the rest, which costs little here */
+			facts_device(c, f->addr, -1, -1, true, &f->pci);
 		} else {
 			pcidev_clear(&f->pci);
 			f->pci.absent = PCIDEV_ALL_FILES;

@@ -130,6 +130,14 @@ static void test_match(void **state)
 		assert_string_equal(models_match(&ms, 0x1000 + i, i, true, 1, 2)->name, name);
 	}
 	assert_null(models_match(&ms, 0x1000, 1, false, 0, 0));
+	/* the probe's first test: some model names the ids, whatever its subsystem */
+	assert_true(models_name_ids(&ms, 0x19e5, 0xd801));
+	assert_true(models_name_ids(&ms, 0x10ee, 0x903f)); /* a model with a subsystem only */
+	assert_true(models_name_ids(&ms, 0x1000 + 499, 499));
+	assert_false(models_name_ids(&ms, 0x10ee, 0x903e));
+	assert_false(models_name_ids(&ms, 0x10ee, 0x9040));
+	assert_false(models_name_ids(&ms, 0x1000, 1));
+	assert_false(models_name_ids(&ms, 0xffff, 0xffff));
 	assert_non_null(models_find(&ms, "Sub"));
 	assert_null(models_find(&ms, "sub")); /* lookup by exact name */
 	models_free(&ms);
