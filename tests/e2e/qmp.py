@@ -12,6 +12,7 @@ ended or is a zombie: a failed launch costs no minute):
                (without the CRs of its line ends);
   pci-slots    one query-pci, no "cont": prints "pci BB:SS.F VVVV:DDDD" and, per BAR, " barN=ADDR"
                (hex, "none" while unassigned), for every device on a bus the firmware numbered;
+               after a serial: that saw every BAR assigned, the query-pci of that moment;
   serial:SECS:TEXT:PATH  connects to the guest's serial socket PATH, lets a paused guest run
                ("cont"), and reads it until TEXT appears, asking query-pci each second: prints
                "bars: assigned after S s" once every BAR of every device behind a root port has
@@ -94,6 +95,11 @@ def main():
             time.sleep(0.5)
         print("\n".join(found))
 
+    # query-pci as bars_assigned last found every BAR assigned: pci-slots shows that moment,
+    # since the firmware may turn a device's memory decoding off again while it goes on (QEMU
+    # then shows its BARs unassigned), which is not what the check asks
+    assigned = []
+
     def pci_slots():
         out = []
 
@@ -109,19 +115,23 @@ def main():
                 if br and br.get("bus", {}).get("secondary"):
                     walk_bus(br["bus"]["secondary"], br.get("devices", []))
 
-        for b in ask("query-pci"):
+        for b in assigned or ask("query-pci"):
             walk_bus(b["bus"], b["devices"])
         print("\n".join(out))
 
     def bars_assigned():
         behind = []
-        for b in ask("query-pci"):
+        buses = ask("query-pci")
+        for b in buses:
             for d in b["devices"]:
                 br = d.get("pci_bridge")
                 if br:
                     behind += br.get("devices", [])
-        return behind and all(r.get("address", -1) not in (-1, 2 ** 64 - 1)
-                              for d in behind for r in d.get("regions", []))
+        if behind and all(r.get("address", -1) not in (-1, 2 ** 64 - 1)
+                          for d in behind for r in d.get("regions", [])):
+            assigned[:] = buses
+            return True
+        return False
 
     def serial(spec):
         secs, text, sock = spec.split(":", 2)
