@@ -3,7 +3,7 @@
 # make deb-test: the Debian package built by `make deb`, installed into a clean Debian 12 root
 # (debootstrap, minbase, plus the package's dependencies and systemd), then checked there: its
 # files, owners and modes, no system user, /run/pcipass from tmpfiles.d, vfio-pci in
-# modules-load.d, the alert rules, the timer enabled,
+# modules-load.d, the alert rules and the Grafana dashboard, the timer enabled,
 # `systemd-analyze verify` of the units (the root's own systemd, run inside the root), a model
 # and a probe on a fake sysfs tree; then `apt-get remove` and `apt-get purge`, after which the
 # root's file list must be what it was before the install.
@@ -194,6 +194,9 @@ check "the postinst's modprobe failed in the root, said so in one line, and the 
 is /usr/share/pcipass/prometheus/pcipass.rules.yml "root:root 644 regular file"
 check "the alert rules are contrib/prometheus's" \
 	cmp -s "$ROOT/contrib/prometheus/pcipass.rules.yml" "$R/usr/share/pcipass/prometheus/pcipass.rules.yml"
+is /usr/share/pcipass/grafana/pcipass.json "root:root 644 regular file"
+check "the Grafana dashboard is contrib/grafana's" \
+	cmp -s "$ROOT/contrib/grafana/pcipass.json" "$R/usr/share/pcipass/grafana/pcipass.json"
 is /usr/share/doc/pcipass/examples/vm.ini "root:root 644 regular file"
 
 # --- the systemd units ----------------------------------------------------------------------
