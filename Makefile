@@ -181,11 +181,12 @@ check: all
 	$(MAKE) --no-print-directory mutants
 	$(MAKE) --no-print-directory asan
 
-# Under ASan+UBSan every test but two: t-ansible.sh (ansible's own run time, around a probe the
-# other tests cover) and t-robust.sh (hundreds of probes killed by SIGKILL, which no sanitizer
+# Under ASan+UBSan every test but four: t-ansible.sh and t-fleet.sh (ansible's own run time,
+# around programs the other tests cover), t-grafana.sh (promtool's, around one --prom t-prom.sh
+# covers), and t-robust.sh (hundreds of probes killed by SIGKILL, which no sanitizer
 # reports on): minutes that find nothing the plain pass does not.
 asan:
-	BLACKBOX_SKIP="t-ansible.sh t-robust.sh" \
+	BLACKBOX_SKIP="t-ansible.sh t-fleet.sh t-grafana.sh t-robust.sh" \
 	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 CFLAGS="-O1 -g" all unit blackbox
 
 comma := ,
@@ -216,8 +217,9 @@ deps:
 	contrib/install-deps.sh
 
 # What the Debian package installs and creates too (it runs this target): the programs, man
-# pages, configuration, units, tmpfiles.d and modules-load.d entries, the alert rules, the example
-# vm.ini, and the empty directories of the configuration and the data. Then what is left to do.
+# pages, configuration, units, tmpfiles.d and modules-load.d entries, the alert rules, the Grafana
+# dashboard, the example vm.ini, and the empty directories of the configuration and the data.
+# Then what is left to do.
 install: all
 	install -d $(DESTDIR)$(SBINDIR)
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/pcipass $(DESTDIR)$(SYSCONFDIR)/pcipass/models.d \
@@ -251,8 +253,9 @@ install: all
 	install -d $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(MODULESLOADDIR)
 	install -m 0644 contrib/pcipass.tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/pcipass.conf
 	install -m 0644 contrib/pcipass.modules-load.conf $(DESTDIR)$(MODULESLOADDIR)/pcipass.conf
-	install -d $(DESTDIR)$(PKGDATADIR)/prometheus $(DESTDIR)$(DOCDIR)/examples
+	install -d $(DESTDIR)$(PKGDATADIR)/prometheus $(DESTDIR)$(PKGDATADIR)/grafana $(DESTDIR)$(DOCDIR)/examples
 	install -m 0644 contrib/prometheus/pcipass.rules.yml $(DESTDIR)$(PKGDATADIR)/prometheus/
+	install -m 0644 contrib/grafana/pcipass.json $(DESTDIR)$(PKGDATADIR)/grafana/
 	install -m 0644 conf/vm.ini $(DESTDIR)$(DOCDIR)/examples/
 	@echo "pcipass is installed. Still to do, as root:"
 	@echo "  systemctl daemon-reload"
@@ -264,6 +267,7 @@ install: all
 	@echo "      # disks and kernels under $(LOCALSTATEDIR)/lib/pcipass/images"
 	@echo "  systemctl start pcipass@NAME"
 	@echo "  alert rules for Prometheus: $(PKGDATADIR)/prometheus/pcipass.rules.yml"
+	@echo "  a dashboard for Grafana (import it): $(PKGDATADIR)/grafana/pcipass.json"
 	@echo "No system user is needed: every VM runs under a uid of its own (run_as = dynamic), with group kvm for /dev/kvm."
 
 uninstall:
@@ -273,6 +277,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BASHCOMPDIR)/,pcipass-probe pcipass-model pcipass-run)
 	rm -f $(DESTDIR)$(TMPFILESDIR)/pcipass.conf $(DESTDIR)$(MODULESLOADDIR)/pcipass.conf
 	rm -f $(DESTDIR)$(PKGDATADIR)/prometheus/pcipass.rules.yml $(DESTDIR)$(DOCDIR)/examples/vm.ini
+	rm -f $(DESTDIR)$(PKGDATADIR)/grafana/pcipass.json
 
 # The Debian package (debian/), built with dpkg-buildpackage in a copy of the tree (all but build/
 # and what .gitignore ignores) at $(BUILD)/deb/pcipass: the build starts with `debian/rules clean`
