@@ -164,8 +164,6 @@ static const char *prefix(const struct model *m, char *buf, size_t size)
 
 static int grow(struct model_set *ms, struct perr *e)
 {
-	if (ms->n == MODELS_MAX)
-		return fail(e, EX_DATAERR, "more than %d models", MODELS_MAX);
 	if (ms->n == ms->cap) {
 		size_t cap = ms->cap ? ms->cap * 2 : 16;
 		struct model *v = realloc(ms->v, cap * sizeof(*v));
@@ -179,6 +177,11 @@ static int grow(struct model_set *ms, struct perr *e)
 
 int models_add(struct model_set *ms, const struct model *m, struct perr *e)
 {
+	char w[400];
+
+	if (ms->n == MODELS_MAX)
+		return fail(e, EX_DATAERR, "%s[%s]: more than %d models", prefix(m, w, sizeof(w)),
+			    m->name, MODELS_MAX);
 	if (grow(ms, e) < 0)
 		return -1;
 	ms->v[ms->n] = *m;
@@ -426,7 +429,8 @@ static int conf_file(const struct dirent *d)
 	return d->d_name[0] != '.' && n > 5 && strcmp(d->d_name + n - 5, ".conf") == 0;
 }
 
-int models_load(const char *dir, bool trusted, struct model_set *ms, struct perr *e)
+int models_read(const char *dir, bool trusted, const char *skip, struct model_set *ms,
+		struct perr *e)
 {
 	struct dirent **list;
 	int n, r = 0;
@@ -440,6 +444,11 @@ int models_load(const char *dir, bool trusted, struct model_set *ms, struct perr
 		char path[320], *text;
 		size_t len;
 
+		/* the file check MODEL_FILE replaces: neither its models nor its mode count */
+		if (skip && strcmp(list[i]->d_name, skip) == 0) {
+			free(list[i]);
+			continue;
+		}
 		if (r == 0 && xsnprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name) < 0)
 			r = fail(e, EX_DATAERR, "%s/%s: path too long", dir, list[i]->d_name);
 		if (r == 0 && (r = read_config(path, trusted, &text, &len, e)) == 0) {
@@ -449,7 +458,38 @@ int models_load(const char *dir, bool trusted, struct model_set *ms, struct perr
 		free(list[i]);
 	}
 	free(list);
-	return r < 0 ? -1 : models_finish(ms, e);
+	return r;
+}
+
+int models_load(const char *dir, bool trusted, struct model_set *ms, struct perr *e)
+{
+	if (models_read(dir, trusted, NULL, ms, e) < 0)
+		return -1;
+	return models_finish(ms, e);
+}
+
+int models_parse_one(const char *text, size_t len, const char *name, struct model *m,
+		     struct perr *e)
+{
+	struct model_set f = { 0 };
+	int r = -1;
+
+	if (models_parse(text, len, name, &f, e) < 0)
+		goto out;
+	/* One model, one file named for it: the file it replaces once installed is then plain,
+	 * and an empty file (a template that rendered nothing) installs no model at all. */
+	if (f.n == 0)
+		fail(e, EX_DATAERR, "%s: expected one model section, got none", name);
+	else if (f.n > 1)
+		fail(e, EX_DATAERR, "%s:%d: [%s]: expected one model section, got %zu", name,
+		     f.v[1].line, f.v[1].name, f.n);
+	else {
+		*m = f.v[0];
+		r = 0;
+	}
+out:
+	models_free(&f);
+	return r;
 }
 
 void models_free(struct model_set *ms)

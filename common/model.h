@@ -66,6 +66,14 @@ int models_add(struct model_set *ms, const struct model *m, struct perr *e) MUST
 int models_finish(struct model_set *ms, struct perr *e) MUST_CHECK;
 /* Read every *.conf of dir (in name order) and finish the set. `trusted`: see open_config(). */
 int models_load(const char *dir, bool trusted, struct model_set *ms, struct perr *e) MUST_CHECK;
+/* The same without the cross-check, and without the file of dir named `skip` (NULL: none):
+ * the set is left unfinished. */
+int models_read(const char *dir, bool trusted, const char *skip, struct model_set *ms,
+		struct perr *e) MUST_CHECK;
+/* Parse a file meant for models_dir that must define exactly one model, into m (check
+ * MODEL_FILE: it is then checked as if installed as models_dir/<its name>.conf). */
+int models_parse_one(const char *text, size_t len, const char *name, struct model *m,
+		     struct perr *e) MUST_CHECK;
 void models_free(struct model_set *ms);
 
 /* The model a device matches: one with its exact subsystem beats one without. O(log n). */

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "facts.h"
 #include "report.h"
+#include "trust.h"
 #include "update.h"
 
 static void usage(FILE *to)
@@ -21,9 +22,10 @@ static void usage(FILE *to)
 		"usage: pcipass-model [-c FILE] create [--probe] MODEL DEV_TYPE VENDOR_ID DEVICE_ID [--subsystem VEN:DEV]\n"
 		"       pcipass-model [-c FILE] list [--json]\n"
 		"       pcipass-model [-c FILE] delete [--probe] MODEL\n"
-		"       pcipass-model [-c FILE] check\n"
+		"       pcipass-model [-c FILE] check [MODEL_FILE]\n"
 		"  -c, --config FILE  host configuration (default " DEFAULT_CONFIG ")\n"
 		"      --probe        run the probe at once, so the inventory follows\n"
+		"  check MODEL_FILE   check a file of one model as if installed as models_dir/MODEL.conf\n"
 		"  -h, --help, --version\n");
 }
 
@@ -171,6 +173,46 @@ out:
 	return r < 0 ? -1 : after(c, probe, e);
 }
 
+/* check MODEL_FILE: the file (anywhere: Ansible's validate= passes a temporary copy) holds one
+ * model and is checked as if installed as models_dir/<its name>.conf, replacing that file and
+ * beside every other one. Nothing written, no lock taken. */
+static int check_file(const struct host_config *c, const char *path, struct perr *e)
+{
+	struct model_set ms = { 0 };
+	struct model m;
+	char base[MODEL_NAME_MAX + 6], as[512];
+	size_t len;
+	char *text;
+	int r;
+
+	/* Its owner and mode are not judged (Ansible's temporary is root's 0600; the installed
+	 * file's are checked at use); what is not a regular file is still refused. Unreadable is
+	 * 66 like missing: an input file, not a system one. */
+	if (read_config(path, false, &text, &len, e) < 0) {
+		if (e->code == EX_NOPERM)
+			e->code = EX_NOINPUT;
+		return -1;
+	}
+	r = models_parse_one(text, len, path, &m, e);
+	free(text);
+	if (r < 0)
+		return -1;
+	snprintf(base, sizeof(base), "%s.conf", m.name);
+	if (xsnprintf(as, sizeof(as), "%s/%s", c->models_dir, base) < 0)
+		return fail(e, EX_CONFIG, "models_dir too long");
+	/* the model goes last: a clash blames the file, not the installed model */
+	r = models_read(c->models_dir, true, base, &ms, e) == 0 && models_add(&ms, &m, e) == 0 &&
+	    models_finish(&ms, e) == 0 ? 0 : -1;
+	if (r == 0) {
+		printf("%s: model %s valid as %s (%zu other model%s)\n", path, m.name, as, ms.n - 1,
+		       ms.n == 2 ? "" : "s");
+		if (fflush(stdout) != 0)
+			stdout_die();
+	}
+	models_free(&ms);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -207,7 +249,7 @@ int main(int argc, char **argv)
 	cmd = argv[optind++];
 	nargs = argc - optind;
 	if (!(strcmp(cmd, "create") == 0 && nargs == 4) && !(strcmp(cmd, "delete") == 0 && nargs == 1) &&
-	    !((strcmp(cmd, "list") == 0 || strcmp(cmd, "check") == 0) && nargs == 0))
+	    !(strcmp(cmd, "list") == 0 && nargs == 0) && !(strcmp(cmd, "check") == 0 && nargs <= 1))
 		die(EX_USAGE, "expected create, list, delete or check with their arguments (try --help)");
 	if ((subsys && strcmp(cmd, "create") != 0) || (json && strcmp(cmd, "list") != 0) ||
 	    (probe && strcmp(cmd, "create") != 0 && strcmp(cmd, "delete") != 0))
@@ -221,6 +263,11 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "delete") == 0) {
 		if (delete(&c, argv[optind], probe, &e) < 0)
+			die_perr(&e);
+		return 0;
+	}
+	if (strcmp(cmd, "check") == 0 && nargs == 1) {
+		if (check_file(&c, argv[optind], &e) < 0)
 			die_perr(&e);
 		return 0;
 	}

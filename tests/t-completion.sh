@@ -131,7 +131,10 @@ pcipass-model -c $CONF create -|--probe --subsystem
 pcipass-model -c $CONF create |
 pcipass-model -c $CONF create --subsystem |
 pcipass-model -c $CONF list -|--json
-pcipass-model -c $CONF check |
+pcipass-model -c $CONF check |$FILES
+pcipass-model check v|vm1.ini vm2.ini vms
+pcipass-model -c $CONF check vm1.ini |
+pcipass-model -c $CONF check -|
 pcipass-model -c |$FILES
 pcipass-model --config=|$FILES
 pcipass-run -|$RUN_OPTS

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # pcipass-model: every model rule, on the command line and in hand-written files, with its
 # exact message (tests/golden/model-*), its exit status, and nothing changed on refusal.
+# `check MODEL_FILE` (Ansible's validate=) on the same rules, and through a real Ansible task.
 . "$(dirname "$0")/lib.sh"
 
 # Claim holders (build/claimhold) still running when the script ends are ours to stop.
@@ -350,3 +351,167 @@ rmdir "$H/etc/models.d"
 M="$MODEL -c $CONF"
 refuse bare-list 66 list
 refuse bare-delete 66 delete Atlas-800
+
+# --- check MODEL_FILE: a file of one model, anywhere (Ansible's validate= runs it on a temporary
+# copy), checked as if installed as models_dir/<its model>.conf, replacing that file whole and
+# beside every other one; models_dir (the whole host) unchanged in every case ---
+mkhost mf "$ROOT/conf/example-host.txt" || { failt "mkhost mf"; exit 1; }
+M="$MODEL -c $CONF"
+D=$H/etc/models.d
+check "check FILE: the host's two models" bash -c "$M create Atlas-800 NPU 19e5 d801 >/dev/null &&
+	$M create Alveo-U50 FPGA 10ee 903f --subsystem 10ee:0007 >/dev/null"
+printf '[Card-P]\ndev_type = CRYPTO\nvendor_id = 8086\ndevice_id = 37c8\n\n[Card-Q]\ndev_type = FPGA\nvendor_id = 10ee\ndevice_id = 9038\n' >"$D/cards.conf"
+chmod 644 "$D/cards.conf"
+ATMP=$TMPROOT/ansible-tmp # outside models_dir, a random-looking name, root's 0600: like Ansible's
+mkdir -m 0700 "$ATMP"
+F=$ATMP/tmpq8w2_x1c
+# checkfile NAME STATUS TEXT: `check F`, F holding TEXT, exits STATUS with the golden line
+# (stdout on success, the one stderr line otherwise), and nothing on the host changed
+checkfile() {
+	local name=$1 st=$2 before
+	printf '%b' "$3" >"$F"
+	chmod 600 "$F"
+	before=$(tree_sum "$H")
+	if [ "$st" = 0 ]; then
+		expect_ok "model-checkfile-$name" $M check "$F"
+	else
+		expect_fail "model-checkfile-$name" "$st" $M check "$F"
+	fi
+	check "model-checkfile-$name: models_dir unchanged" test "$(tree_sum "$H")" = "$before"
+}
+checkfile new 0 '[Ascend-310]\ndev_type = npu\nvendor_id = 19e5\ndevice_id = d500\n'
+checkfile plain-beside-subsys 0 '[Alveo-Plain]\ndev_type = FPGA\nvendor_id = 10ee\ndevice_id = 903f\n'
+# one model per file (what create and the Ansible role write): two, or none, are refused
+checkfile two-models 65 '[P]\ndev_type=crypto\nvendor_id=8086\ndevice_id=37c9\n\n[Q]\ndev_type=FPGA\nvendor_id=10ee\ndevice_id=903e\n'
+checkfile empty 65 ''
+checkfile comments-only 65 '; no model here\n\n'
+# the file replaces models_dir/<its model>.conf: other ids, or its own, overlap nothing
+checkfile replace-ids 0 '[Atlas-800]\ndev_type = NPU\nvendor_id = 19e5\ndevice_id = d802\n'
+checkfile replace-same 0 "$(cat "$D/Atlas-800.conf")\n"
+checkfile replace-onto-subsys 0 '[Alveo-U50]\ndev_type = FPGA\nvendor_id = 10ee\ndevice_id = 903f\n'
+# ...but every other model of models_dir counts, and the file is the one blamed
+checkfile overlap-other 65 '[Atlas-800]\ndev_type = NPU\nvendor_id = 10ee\ndevice_id = 903f\nsubsystem_vendor_id = 10ee\nsubsystem_device_id = 0007\n'
+checkfile overlap-new 65 '; pushed by Ansible\n[Twin]\ndev_type = ACCEL\nvendor_id = 19E5\ndevice_id = 0xd801\n'
+checkfile samename-case 65 '[atlas-800]\ndev_type = NPU\nvendor_id = 19e5\ndevice_id = d803\n'
+# a model of another file (cards.conf) stays: installed as Card-P.conf it would be defined twice
+checkfile samename-other-file 65 '[Card-P]\ndev_type = CRYPTO\nvendor_id = 8086\ndevice_id = 37c9\n'
+# the rules of a models.d file, with MODEL_FILE:line
+checkfile builtin 65 '[H100]\ndev_type = gpu\nvendor_id = 10de\ndevice_id = 2330\n'
+checkfile missing-key 65 '[X]\ndev_type = NPU\nvendor_id = 1234\n'
+checkfile key 65 '[X]\ndev_type = NPU\nvendor_id = 1234\ndevice_id = 0001\nolour = red\n'
+checkfile outside 65 'dev_type = NPU\n[X]\n'
+checkfile longline 65 "[X]\n; $(printf 'x%.0s' {1..200})\ndev_type = NPU\n"
+# hostile: binary, NUL, control bytes, over 32 MiB, a FIFO (no hang), a directory
+checkfile binary 65 '\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00\n\xff\xfe'
+checkfile nul 65 '[X]\ndev_type = N\000PU\nvendor_id = 1234\ndevice_id = 0001\n'
+checkfile control 65 '[X\033[2J]\ndev_type = NPU\n'
+before=$(tree_sum "$H")
+head -c $((32 * 1024 * 1024 + 1)) /dev/zero | tr '\0' '\n' >"$F"
+expect_fail model-checkfile-huge 65 $M check "$F"
+mkfifo "$ATMP/fifo"
+expect_fail model-checkfile-fifo 65 timeout 10 $M check "$ATMP/fifo"
+expect_fail model-checkfile-directory 65 $M check "$ATMP"
+# missing: 66 (Ansible shows the line); extra arguments: 64
+expect_fail model-checkfile-missing 66 $M check "$ATMP/gone"
+expect_fail model-checkfile-args 64 $M check "$F" "$F"
+check "check FILE, hostile, missing, arguments: models_dir unchanged" test "$(tree_sum "$H")" = "$before"
+# MODEL_FILE's owner and mode are not judged (the installed file's are, at use)...
+printf '[Ascend-310]\ndev_type = NPU\nvendor_id = 19e5\ndevice_id = d500\n' >"$F"
+chmod 666 "$F"
+[ "$(id -u)" = 0 ] && chown 1234:1234 "$F"
+ok_run "check FILE: a file of another user, mode 0666, is judged by its content only" $M check "$F"
+# ...while models_dir's still are (78), and a model file installed there checks like any other
+chmod 775 "$D"
+expect_fail model-checkfile-dir-unsafe 78 $M check "$F"
+chmod 755 "$D"
+ok_run "check FILE: a file of models_dir itself (it replaces itself)" $M check "$D/Alveo-U50.conf"
+# the file replaced is left out whole, unread: a broken or unsafe one can be replaced by a fix
+printf '[Broken]\ndev_type = GPU\n' >"$D/Broken.conf"
+chmod 666 "$D/Broken.conf"
+before=$(tree_sum "$H")
+expect_fail model-checkfile-broken-installed 78 $M check
+checkfile fixes-broken 0 '[Broken]\ndev_type = NPU\nvendor_id = 19e5\ndevice_id = d80f\n'
+checkfile beside-broken 78 '[Other]\ndev_type = NPU\nvendor_id = 19e5\ndevice_id = d80f\n'
+rm "$D/Broken.conf"
+# no root needed beyond reading models_dir, and no lock taken: not while another holds the
+# models.d and inventory locks (a create, a probe), not as nobody
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+	chown 0:0 "$F"
+	chmod 644 "$F"
+	chmod 755 "$ATMP"
+	ok_run "check FILE as nobody: models_dir readable is enough" \
+		setpriv --reuid=nobody --regid=nogroup --clear-groups $M check "$F"
+	chmod 600 "$F"
+	expect_fail model-checkfile-unreadable 66 setpriv --reuid=nobody --regid=nogroup --clear-groups $M check "$F"
+else
+	skip "check FILE as nobody (needs root, setpriv and a user nobody)"
+fi
+if command -v python3 >/dev/null; then
+	python3 -c 'import fcntl, os, sys, time
+fds = [os.open(p, os.O_RDWR | os.O_CREAT, 0o600) for p in sys.argv[1:]]
+for f in fds: fcntl.lockf(f, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(60)' "$D/.models.lock" "$H/var/.inventory.ini.lock" >"$TMPROOT/locks" &
+	holders+=($!)
+	for _ in $(seq 100); do grep -qs held "$TMPROOT/locks" && break; sleep 0.1; done
+	# the holder really blocks what takes these locks (a create waits up to 60 s, then 75)
+	check "the lock holder holds both locks" grep -qs held "$TMPROOT/locks"
+	timeout 2 $M create Blocked NPU 1234 0009 >/dev/null 2>&1
+	check "a create waits for the held models.d lock" test $? = 124
+	timeout 2 $PROBE -c "$CONF" -q >/dev/null 2>&1
+	check "a probe waits for the held inventory lock" test $? = 124
+	before=$(tree_sum "$H")
+	ok_run "check FILE while the models.d and inventory locks are held: no wait" timeout 5 $M check "$F"
+	check "check FILE under the locks: models_dir unchanged" test "$(tree_sum "$H")" = "$before"
+	kill "${holders[-1]}"
+else
+	skip "check FILE under held locks (no python3)"
+fi
+
+# --- a real Ansible template task with validate='pcipass-model -c CONF check %s' ---
+if ! command -v ansible >/dev/null; then
+	skip "check FILE as Ansible's validate= (ansible not installed: Debian package ansible-core)"
+	exit 0
+fi
+A=$TMPROOT/ansible
+mkdir -p "$A/home"
+: >"$A/ansible.cfg" # nothing of this machine's Ansible configuration
+export HOME=$A/home ANSIBLE_CONFIG=$A/ansible.cfg ANSIBLE_HOME=$A/ansible-home \
+	ANSIBLE_LOCAL_TEMP=$A/tmp-local ANSIBLE_REMOTE_TEMP=$A/tmp-remote \
+	ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0
+printf 'localhost ansible_connection=local ansible_python_interpreter=%s\n' "$(command -v python3)" >"$A/hosts"
+printf '[{{ name }}]\ndev_type  = {{ dev_type }}\nvendor_id = {{ vendor_id }}\ndevice_id = {{ device_id }}\n' >"$A/model.conf.j2"
+# push NAME DEV_TYPE VENDOR DEVICE: the template task installing models.d/NAME.conf; its status
+push() {
+	ansible -i "$A/hosts" localhost -m ansible.builtin.template \
+		-a "src=$A/model.conf.j2 dest=$D/$1.conf mode=0644 validate='$MODEL -c $CONF check %s'" \
+		-e "name=$1 dev_type=$2 vendor_id=$3 device_id=$4" >"$A/out" 2>&1
+}
+before=$(tree_sum "$H")
+push Twin ACCEL 19e5 d801
+st=$?
+check "ansible validate: a model on Atlas-800's ids is refused (exit $st)" test "$st" != 0
+check "ansible validate: the refusal is pcipass-model's line, naming the temporary file:line" \
+	grep -qE 'pcipass-model: [^ ]*:1: model \\?"Twin\\?" matches 19e5:d801 like model \\?"Atlas-800\\?"' "$A/out"
+check "ansible validate: the refused model never lands in models.d" test ! -e "$D/Twin.conf"
+check "ansible validate: models.d unchanged" test "$(tree_sum "$H")" = "$before"
+push H100 GPU 10de 2330
+st=$?
+check "ansible validate: a built-in DEV_TYPE is refused, models.d unchanged (exit $st)" \
+	bash -c "[ $st != 0 ] && [ ! -e '$D/H100.conf' ] && [ '$(tree_sum "$H")' = '$before' ]"
+push Card-P CRYPTO 8086 37c8
+st=$?
+check "ansible validate: Card-P.conf refused while cards.conf defines Card-P (exit $st)" \
+	bash -c "[ $st != 0 ] && [ ! -e '$D/Card-P.conf' ] && [ '$(tree_sum "$H")' = '$before' ]"
+push Atlas-800 NPU 19e5 d802
+st=$?
+check "ansible validate: Atlas-800 replaced with other ids lands (exit $st)" \
+	bash -c "[ $st = 0 ] && grep -q '^device_id = d802$' '$D/Atlas-800.conf'"
+push Ascend-310 NPU 19e5 d801
+st=$?
+check "ansible validate: a new model on the ids Atlas-800 gave up lands, root 0644 (exit $st)" \
+	bash -c "[ $st = 0 ] && [ \"\$(stat -c '%u %a' '$D/Ascend-310.conf')\" = '$(id -u) 644' ]"
+ok_run "ansible validate: models.d as a whole still checks" $M check
+check "ansible validate: no temporary left in models.d" no_temporaries
+check "ansible validate: nothing but the two new files in models.d" \
+	test "$(ls "$D" | tr '\n' ' ')" = "Alveo-U50.conf Ascend-310.conf Atlas-800.conf cards.conf "

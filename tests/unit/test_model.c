@@ -717,6 +717,176 @@ static void test_launch_keys(void **state)
 	assert_string_equal(allow_text(0, out, sizeof(out)), "");
 }
 
+/* check MODEL_FILE, purely: the file (/t/new) must hold one model, and is checked as if
+ * installed as /m/<its name>.conf: that file of models_dir is left out (models_read's skip),
+ * every other one counts. models_dir: A.conf holds A, cards.conf B and C. */
+static int installing(const char *text, struct model_set *ms, struct perr *e)
+{
+	static const struct { const char *file, *text; } dir[] = {
+		{ "/m/A.conf", "[A]\ndev_type=NPU\nvendor_id=19e5\ndevice_id=d801\n" },
+		{ "/m/cards.conf", "[B]\ndev_type=NPU\nvendor_id=19e5\ndevice_id=d802\n\n"
+				   "[C]\ndev_type=NPU\nvendor_id=19e5\ndevice_id=d803\n" },
+	};
+	struct model m;
+	char as[128];
+
+	memset(ms, 0, sizeof(*ms));
+	memset(e, 0, sizeof(*e));
+	if (models_parse_one(text, strlen(text), "/t/new", &m, e) < 0)
+		return -1;
+	assert_string_equal(m.file, "/t/new");
+	snprintf(as, sizeof(as), "/m/%s.conf", m.name);
+	for (size_t i = 0; i < sizeof(dir) / sizeof(dir[0]); i++)
+		if (strcmp(dir[i].file, as) != 0)
+			assert_int_equal(models_parse(dir[i].text, strlen(dir[i].text), dir[i].file, ms, e), 0);
+	if (models_add(ms, &m, e) < 0)
+		return -1;
+	return models_finish(ms, e);
+}
+
+static void test_install_check(void **state)
+{
+	static const struct { const char *text, *msg; } refused[] = {
+		/* A moves onto another model's ids: the file is blamed, the other named where it is */
+		{ "[A]\ndev_type=NPU\nvendor_id=19e5\ndevice_id=d802\n",
+		  "/t/new:1: model \"A\" matches 19e5:d802 like model \"B\" (/m/cards.conf:1)" },
+		{ "[A]\ndev_type=NPU\nvendor_id=19e5\ndevice_id=d803\n",
+		  "/t/new:1: model \"A\" matches 19e5:d803 like model \"C\" (/m/cards.conf:6)" },
+		/* B installed as B.conf replaces nothing: cards.conf still defines B */
+		{ "[B]\ndev_type=NPU\nvendor_id=19e5\ndevice_id=d809\n",
+		  "/t/new:1: model \"B\" is already defined at /m/cards.conf:1" },
+		/* a.conf is not A.conf: a second A */
+		{ "[a]\ndev_type=NPU\nvendor_id=19e5\ndevice_id=d809\n",
+		  "/t/new:1: model \"a\" is already defined at /m/A.conf:1" },
+		/* a new model on an installed one's ids */
+		{ "\n[N]\ndev_type=FPGA\nvendor_id=19E5\ndevice_id=0xD801\n",
+		  "/t/new:2: model \"N\" matches 19e5:d801 like model \"A\" (/m/A.conf:1)" },
+		/* one model per file; an empty file installs none */
+		{ "[A]\ndev_type=NPU\nvendor_id=0001\ndevice_id=0002\n\n[N]\ndev_type=NPU\nvendor_id=0001\ndevice_id=0003\n",
+		  "/t/new:6: [N]: expected one model section, got 2" },
+		{ "[N]\n[O]\n[P]\n", "/t/new:1: [N]: missing dev_type" },
+		{ "", "/t/new: expected one model section, got none" },
+		{ "; a template that rendered no model\n\n", "/t/new: expected one model section, got none" },
+		/* the rules of a models.d file, with the file's name and line */
+		{ "[N]\ndev_type = gpu-vga\n",
+		  "/t/new:2: dev_type: \"gpu-vga\" is a built-in passthrough type of the platform, not a custom one" },
+		{ "[N]\ndev_type=NPU\nvendor_id=19e5\n", "/t/new:1: [N]: missing device_id" },
+		{ "[N]\ndev_type=N\001PU\n", NULL },
+		{ "[N]\ndev_type=NPU\nvendor_id=19e5\ndevice_id=d809\n[O]\ndev_type=NPU\n", "/t/new:5: [O]: missing vendor_id" },
+	};
+	struct model_set ms;
+	struct perr e;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		assert_int_equal(installing(refused[i].text, &ms, &e), -1);
+		assert_int_equal(e.code, EX_DATAERR);
+		if (refused[i].msg)
+			assert_string_equal(e.msg, refused[i].msg);
+		else
+			assert_true(strncmp(e.msg, "/t/new:2: ", 10) == 0);
+		models_free(&ms);
+	}
+	/* three sections: the count is the whole file's */
+	assert_int_equal(installing("[N]\ndev_type=T\nvendor_id=0001\ndevice_id=0001\n"
+				    "[O]\ndev_type=T\nvendor_id=0001\ndevice_id=0002\n"
+				    "[P]\ndev_type=T\nvendor_id=0001\ndevice_id=0003\n", &ms, &e), -1);
+	assert_string_equal(e.msg, "/t/new:5: [O]: expected one model section, got 3");
+	models_free(&ms);
+
+	/* a new model: checked with all three */
+	assert_int_equal(installing("[N]\ndev_type=npu\nvendor_id=19e5\ndevice_id=d804\n", &ms, &e), 0);
+	assert_int_equal(ms.n, 4);
+	assert_string_equal(models_match(&ms, 0x19e5, 0xd804, false, 0, 0)->file, "/t/new");
+	models_free(&ms);
+	/* A.conf replaced by A on its own ids: no overlap with its old self */
+	assert_int_equal(installing("[A]\ndev_type=NPU\nvendor_id=19e5\ndevice_id=d801\n", &ms, &e), 0);
+	assert_int_equal(ms.n, 3);
+	models_free(&ms);
+	/* ...or on other ids, a subsystem variant of B's: the old A is gone */
+	assert_int_equal(installing("[A]\ndev_type=NPU\nvendor_id=19e5\ndevice_id=d802\n"
+				    "subsystem_vendor_id=19e5\nsubsystem_device_id=0001\n", &ms, &e), 0);
+	assert_null(models_match(&ms, 0x19e5, 0xd801, false, 0, 0));
+	assert_string_equal(models_match(&ms, 0x19e5, 0xd802, true, 0x19e5, 1)->name, "A");
+	assert_string_equal(models_match(&ms, 0x19e5, 0xd802, true, 0x19e5, 2)->name, "B");
+	models_free(&ms);
+}
+
+/* MODELS_MAX counts the installed models; the one over it is named with its file and line. */
+static void test_install_check_max(void **state)
+{
+	size_t size = MODELS_MAX * 64, o = 0;
+	char *text = malloc(size);
+	static const char one[] = "; new\n[extra]\ndev_type=T\nvendor_id=9999\ndevice_id=0002\n";
+	struct model_set ms = { 0 };
+	struct perr e = { 0 };
+	struct model m;
+	char want[96];
+
+	(void)state;
+	assert_non_null(text);
+	for (unsigned i = 0; i < MODELS_MAX; i++)
+		o += (size_t)snprintf(text + o, size - o, "[m%u]\ndev_type=T\nvendor_id=%04x\ndevice_id=%04x\n",
+				      i, 1 + i / 4096, i % 4096);
+	assert_int_equal(models_parse(text, o, "/m/many.conf", &ms, &e), 0);
+	assert_int_equal(models_parse_one(one, strlen(one), "/t/new", &m, &e), 0);
+	assert_int_equal(models_add(&ms, &m, &e), -1);
+	snprintf(want, sizeof(want), "/t/new:2: [extra]: more than %d models", MODELS_MAX);
+	assert_string_equal(e.msg, want);
+	assert_int_equal(e.code, EX_DATAERR);
+	models_free(&ms);
+	free(text);
+}
+
+/* models_read() leaves the cross-check to its caller, and leaves out the file it is told to:
+ * its models, its rules and its mode (the file check MODEL_FILE replaces). */
+static void test_read_dir_skip(void **state)
+{
+	char dir[256], want[512];
+	struct model_set ms = { 0 };
+	struct perr e = { 0 };
+
+	(void)state;
+	scratch(dir);
+	put_file(dir, "a.conf", "[A]\ndev_type=X\nvendor_id=1111\ndevice_id=0001\n", 0644);
+	put_file(dir, "b.conf", "[B]\ndev_type=X\nvendor_id=1111\ndevice_id=0001\n", 0644);
+	assert_int_equal(models_read(dir, true, NULL, &ms, &e), 0);
+	assert_int_equal(ms.n, 2);
+	assert_null(ms.index); /* not finished: no cross-check yet */
+	models_free(&ms);
+	assert_int_equal(models_load(dir, true, &ms, &e), -1);
+	models_free(&ms);
+
+	put_file(dir, "Broken.conf", "[Broken]\ndev_type=GPU\n", 0666);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(models_read(dir, true, "Broken.conf", &ms, &e), 0);
+	assert_int_equal(ms.n, 2);
+	snprintf(want, sizeof(want), "%s/a.conf", dir);
+	assert_string_equal(ms.v[0].file, want);
+	models_free(&ms);
+	/* the name is a file name, exactly */
+	assert_int_equal(models_read(dir, true, "broken.conf", &ms, &e), -1);
+	assert_int_equal(e.code, EX_CONFIG);
+	models_free(&ms);
+	/* not even opened: a directory in its place is no error */
+	snprintf(want, sizeof(want), "%s/Broken.conf", dir);
+	assert_int_equal(unlink(want), 0);
+	assert_int_equal(mkdir(want, 0755), 0);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(models_read(dir, true, NULL, &ms, &e), -1);
+	models_free(&ms);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(models_read(dir, true, "Broken.conf", &ms, &e), 0);
+	models_free(&ms);
+	assert_int_equal(rmdir(want), 0);
+	put_file(dir, "Broken.conf", "[Broken]\ndev_type=GPU\n", 0644);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(models_read(dir, true, "a.conf", &ms, &e), -1); /* the others' rules hold */
+	assert_int_equal(e.code, EX_DATAERR);
+	models_free(&ms);
+	rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -730,6 +900,8 @@ int main(void)
 		cmocka_unit_test(test_match_rules),  cmocka_unit_test(test_match_many),
 		cmocka_unit_test(test_models_max),   cmocka_unit_test(test_render_plain),
 		cmocka_unit_test(test_load_dir_more),
+		cmocka_unit_test(test_install_check), cmocka_unit_test(test_install_check_max),
+		cmocka_unit_test(test_read_dir_skip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
