@@ -286,6 +286,16 @@ play place-jinja place.yml -e vm=jinja.ini
 checkout "$A/place-jinja" "place.yml: Jinja in a vm.ini value reaches Ansible as text, never run" \
 	bash -c "[ ! -e '$A/pwned' ] && grep -q \"lookup('pipe'\" '$A/place-jinja'"
 
+# A host that cannot say whether the VM runs there: nothing placed anywhere, though any other
+# host could take this VM (it has no devices)
+vm nodev
+chmod g+w "$T/h3/etc/pcipass.conf"
+play place-mute place.yml -e vm=nodev.ini
+st=$?
+chmod g-w "$T/h3/etc/pcipass.conf"
+checkout "$A/place-mute" "place.yml: a host whose pcipass refuses its configuration: refused, nothing started" \
+	bash -c "[ $st != 0 ] && grep -q 'vm nodev: not placed or stopped: h3 could not say whether it runs there' '$A/place-mute' && [ -z '$(runs_on nodev)' ]"
+
 # --- stop ---
 play stop-duo place.yml -e vm=duo -e state=absent
 checkout "$A/stop-duo" "place.yml state=absent: pcipass@duo stopped on h2, its vm.ini removed, its NPUs released" \
