@@ -17,7 +17,13 @@ chmod 0755 "$TMPROOT"
 trap 'rm -rf "$TMPROOT"' EXIT
 
 pass() { echo "ok - $*"; echo pass >>"$RESULTS"; }
-failt() { echo "not ok - $*"; echo fail >>"$RESULTS"; }
+# PCIPASS_FAIL_FAST=1 (tests/mutants.py): the first failure ends the test file; one is all a
+# mutant needs, and the rest of a long file would only cost minutes.
+failt() {
+	echo "not ok - $*"
+	echo fail >>"$RESULTS"
+	[ "${PCIPASS_FAIL_FAST:-0}" != 1 ] || exit 1
+}
 # A test that cannot run here says so loudly; in CI (PCIPASS_MUST_WORK=1) that is a failure.
 skip() {
 	if [ "${PCIPASS_MUST_WORK:-0}" = 1 ]; then

@@ -125,7 +125,8 @@ def main():
             continue
         os.makedirs(os.path.join(src, os.path.dirname(f)), exist_ok=True)
         shutil.copy2(os.path.join(ROOT, f), os.path.join(src, f))
-    env = dict(os.environ, BUILD="build")
+    # a test file ends at its first failure (tests/lib.sh failt): a kill needs no more
+    env = dict(os.environ, BUILD="build", PCIPASS_FAIL_FAST="1")
     env.pop("RESULTS", None)
     # each edit must still match its code, before anything is built
     for m in mutants:
