@@ -33,6 +33,22 @@ skip() {
 		echo skip >>"$RESULTS"
 	fi
 }
+# ansible_sandbox DIR: Ansible reads no configuration of this machine's (/etc/ansible/ansible.cfg,
+# ~/.ansible.cfg, ./ansible.cfg) and writes only under DIR: HOME (DIR/home), its own home and
+# its temporaries.
+ansible_sandbox() {
+	mkdir -p "$1/home"
+	: >"$1/ansible.cfg"
+	export HOME=$1/home ANSIBLE_CONFIG=$1/ansible.cfg ANSIBLE_HOME=$1/ansible-home \
+		ANSIBLE_LOCAL_TEMP=$1/tmp-local ANSIBLE_REMOTE_TEMP=$1/tmp-remote \
+		ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0
+}
+# checkout OUT NAME COMMAND...: check, and on failure show OUT (a run's output)
+checkout() {
+	local out=$1 name=$2
+	shift 2
+	if "$@"; then pass "$name"; else failt "$name"; sed 's/^/#   /' "$out"; fi
+}
 # check NAME COMMAND...: pass when the command succeeds.
 check() {
 	local name=$1

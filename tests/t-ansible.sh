@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# contrib/ansible with Debian's ansible-core: the playbook's syntax and ansible-lint; then real
-# runs against localhost (connection local) on a fake host: the models land in models.d (root,
+# contrib/ansible with Debian's ansible-core: the playbook's syntax (t-fleet.sh lints every
+# playbook, this one too); then real runs against localhost (connection local) on a fake host: the models land in models.d (root,
 # 0644) and pass pcipass-model check, the probe writes the inventory, setup reads it back as the
 # local fact ansible_local.pcipass (SPEC: "the inventory itself is valid as an Ansible local
 # fact"), a second run changes nothing; a refused model leaves models.d and the inventory as
@@ -24,11 +24,7 @@ fi
 PLAYBOOK=$ROOT/contrib/ansible/pcipass.yml
 A=$TMPROOT/ansible
 FACTS=$A/facts.d
-mkdir -p "$A/home"
-: >"$A/ansible.cfg" # no /etc/ansible/ansible.cfg, ~/.ansible.cfg or ./ansible.cfg of this machine
-export HOME=$A/home ANSIBLE_CONFIG=$A/ansible.cfg ANSIBLE_HOME=$A/ansible-home \
-	ANSIBLE_LOCAL_TEMP=$A/tmp-local ANSIBLE_REMOTE_TEMP=$A/tmp-remote \
-	ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0
+ansible_sandbox "$A"
 cat >"$A/hosts" <<EOF
 [pcipass]
 localhost ansible_connection=local ansible_python_interpreter=$(command -v /usr/bin/python3 || command -v python3)
@@ -61,26 +57,13 @@ play() { ansible-playbook -i "$A/hosts" -e "@$1" "$PLAYBOOK" >"$2" 2>&1; }
 # recap OUT CHANGED FAILED: the play recap of localhost says so
 recap() { grep -qE "^localhost +: ok=[0-9]+ +changed=$2 +unreachable=0 +failed=$3 " "$1"; }
 show() { sed 's/^/#   /' "$1"; }
-# checkout OUT NAME COMMAND...: check, and on failure show OUT (the run's output)
-checkout() {
-	local out=$1 name=$2
-	shift 2
-	if "$@"; then pass "$name"; else failt "$name"; show "$out"; fi
-}
 # nodevice OUT: the play showed no device
 nodevice() { ! grep -q '"msg": "0000:' "$1"; }
 
 SECONDS=0
 ansible-playbook -i "$A/hosts" --syntax-check "$PLAYBOOK" >"$A/syntax" 2>&1
 checkout "$A/syntax" "ansible-playbook --syntax-check contrib/ansible/pcipass.yml" test $? = 0
-if command -v ansible-lint >/dev/null; then
-	mkdir -p "$A/lint-home" # (ansible-lint keeps a cache in HOME)
-	(cd "$ROOT/contrib/ansible" && HOME=$A/lint-home ANSIBLE_HOME=$A/lint-home/.ansible \
-		ansible-lint --offline --nocolor pcipass.yml) >"$A/lint" 2>&1
-	checkout "$A/lint" "ansible-lint contrib/ansible: no violation" test $? = 0
-else
-	skip "ansible-lint of contrib/ansible (Debian package ansible-lint not installed)"
-fi
+# (ansible-lint of every playbook, this one included: tests/t-fleet.sh)
 
 # --- first run: models pushed, probe, fact link, facts read back ---
 play "$A/vars.yml" "$A/run1"

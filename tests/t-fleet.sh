@@ -28,11 +28,9 @@ use_kernelsim
 [ -e "$BUILD/qemu-report" ] || make -s -C "$ROOT" BUILD="$BUILD" "$BUILD/qemu-report" >/dev/null
 CA=$ROOT/contrib/ansible
 A=$TMPROOT/fleet
-mkdir -p "$A/home" "$A/host_vars"
-: >"$A/ansible.cfg"
-export HOME=$A/home ANSIBLE_CONFIG=$A/ansible.cfg ANSIBLE_HOME=$A/ansible-home \
-	ANSIBLE_LOCAL_TEMP=$A/tmp-local ANSIBLE_REMOTE_TEMP=$A/tmp-remote \
-	ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_PIPELINING=1
+mkdir -p "$A/host_vars"
+ansible_sandbox "$A"
+export ANSIBLE_PIPELINING=1
 trap 'for f in "$TMPROOT"/h?/run/fake-*.pid; do [ -e "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null; done; rm -rf "$TMPROOT"' EXIT
 
 # h1: two Atlas-800 NPUs on nodes 0 and 1 and an Alveo FPGA; h2: two NPUs, both on node 1;
@@ -118,12 +116,6 @@ show() { sed 's/^/#   /' "$1"; }
 # recap OUT HOST CHANGED FAILED
 recap() { grep -qE "^$2 +: ok=[0-9]+ +changed=$3 +unreachable=0 +failed=$4 " "$1"; }
 export -f recap
-# checkout OUT NAME COMMAND...: check, and on failure show OUT
-checkout() {
-	local out=$1 name=$2
-	shift 2
-	if "$@"; then pass "$name"; else failt "$name"; show "$out"; fi
-}
 sums() { for h in h1 h2 h3; do tree_sum "$T/$h/etc"; tree_sum "$T/$h/var"; done; }
 claims() { ls "$T/$1/run/claims" 2>/dev/null | tr '\n' ' '; }
 runs_on() { # runs_on NAME: the hosts where pcipass-run --status NAME finds it

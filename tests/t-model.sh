@@ -474,11 +474,7 @@ if ! command -v ansible >/dev/null; then
 	exit 0
 fi
 A=$TMPROOT/ansible
-mkdir -p "$A/home"
-: >"$A/ansible.cfg" # nothing of this machine's Ansible configuration
-export HOME=$A/home ANSIBLE_CONFIG=$A/ansible.cfg ANSIBLE_HOME=$A/ansible-home \
-	ANSIBLE_LOCAL_TEMP=$A/tmp-local ANSIBLE_REMOTE_TEMP=$A/tmp-remote \
-	ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0
+ansible_sandbox "$A"
 printf 'localhost ansible_connection=local ansible_python_interpreter=%s\n' "$(command -v python3)" >"$A/hosts"
 printf '[{{ name }}]\ndev_type  = {{ dev_type }}\nvendor_id = {{ vendor_id }}\ndevice_id = {{ device_id }}\n' >"$A/model.conf.j2"
 # push NAME DEV_TYPE VENDOR DEVICE: the template task installing models.d/NAME.conf; its status
