@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # contrib/ansible with Debian's ansible-core: the playbook's syntax (t-fleet.sh lints every
 # playbook, this one too); then real runs against localhost (connection local) on a fake host:
-# the models land in models.d (root, 0644) and pass pcipass-model check, the probe writes the inventory, setup reads it back as the
-# local fact ansible_local.pcipass (SPEC: "the inventory itself is valid as an Ansible local
-# fact"), a second run changes nothing; a refused model leaves models.d and the inventory as
-# they were; a changed model reaches the facts in the same run; a disabled host passes.
+# the models land in models.d (root, 0644) and pass pcipass-model check, the probe writes the
+# inventory, setup reads it back as the local fact ansible_local.pcipass (SPEC: "the inventory
+# itself is valid as an Ansible local fact"), a second run changes nothing; a refused model
+# leaves models.d and the inventory as they were; a changed model reaches the facts in the same
+# run; a disabled host passes.
 # Nothing is written outside $TMPROOT: HOME, ANSIBLE_HOME and Ansible's temporaries point there.
 . "$(dirname "$0")/lib.sh"
 
